@@ -1,0 +1,7 @@
+namespace Motor.Api.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.NotNull(typeof(SmokeTests).Assembly);
+}

@@ -1,0 +1,7 @@
+namespace Motor.Core.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.NotNull(typeof(SmokeTests).Assembly);
+}
