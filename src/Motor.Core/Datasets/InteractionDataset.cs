@@ -1,0 +1,67 @@
+using Motor.Core.Features;
+
+namespace Motor.Core.Datasets;
+
+/// <summary>Interactions of one split as parallel arrays, in file order.</summary>
+public sealed class InteractionSplit(int[] users, int[] items)
+{
+    public int[] Users { get; } = users;
+
+    public int[] Items { get; } = items;
+
+    public int Count => Users.Length;
+}
+
+/// <summary>One modality's item features: ItemCount x Dimension float32 values, row i = item i, as stored (not preprocessed).</summary>
+public sealed class ModalityFeatures(string name, string filePath, NpyArray array)
+{
+    public string Name { get; } = name;
+
+    public string FilePath { get; } = filePath;
+
+    public int Dimension => Array.Columns;
+
+    public NpyDataType StoredType => Array.StoredType;
+
+    public NpyArray Array { get; } = array;
+
+    public float[] Values => Array.Values;
+}
+
+/// <summary>A dataset folder in the format of PROTOCOL.md, loaded and validated.</summary>
+public sealed class InteractionDataset
+{
+    public required string Name { get; init; }
+
+    public required string DirectoryPath { get; init; }
+
+    public required int UserCount { get; init; }
+
+    public required int ItemCount { get; init; }
+
+    public required InteractionSplit Train { get; init; }
+
+    public required InteractionSplit Valid { get; init; }
+
+    public required InteractionSplit Test { get; init; }
+
+    /// <summary>Each user's training items (UserCount rows, ItemCount columns).</summary>
+    public required CsrMatrix TrainByUser { get; init; }
+
+    public required CsrMatrix ValidByUser { get; init; }
+
+    public required CsrMatrix TestByUser { get; init; }
+
+    public required IReadOnlyList<ModalityFeatures> Modalities { get; init; }
+
+    /// <summary>Items that never occur in the training split (the natural cold-start items), ascending.</summary>
+    public required int[] ColdItems { get; init; }
+
+    /// <summary>Users without any training interaction, ascending.</summary>
+    public required int[] UsersWithoutTraining { get; init; }
+
+    /// <summary>Hex SHA-256 over the dataset's files (names and contents), for bundle manifests.</summary>
+    public required string ContentHash { get; init; }
+
+    public int InteractionCount => Train.Count + Valid.Count + Test.Count;
+}
