@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace Motor.Core.Bundles;
+
+/// <summary>manifest.json of a model bundle. Field names are the JSON contract (camelCase).</summary>
+public sealed record BundleManifest
+{
+    public const int CurrentFormatVersion = 1;
+
+    public required int FormatVersion { get; init; }
+
+    /// <summary>The bundle's version label (its folder name under models/ by default).</summary>
+    public required string Version { get; init; }
+
+    public required BundleDataset Dataset { get; init; }
+
+    public required IReadOnlyList<BundleModality> Modalities { get; init; }
+
+    /// <summary>PQ settings; null for ID-based bundles.</summary>
+    public BundleQuantization? Quantization { get; init; }
+
+    /// <summary>bpr | vbpr | lightgcn | ...</summary>
+    public required string Backbone { get; init; }
+
+    /// <summary>"id" or "motor".</summary>
+    public required string ItemRepresentation { get; init; }
+
+    /// <summary>Backbone embedding size d.</summary>
+    public required int EmbeddingSize { get; init; }
+
+    /// <summary>Serving vector size (e.g. 2d for VBPR).</summary>
+    public required int VectorSize { get; init; }
+
+    /// <summary>Inputs of item_encoder.onnx in order (e.g. ["tokens"] or ["tokens", "features"]); empty without encoder.</summary>
+    public IReadOnlyList<string> EncoderInputs { get; init; } = [];
+
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string TrainerVersion { get; init; }
+
+    public required IReadOnlyList<BundleFile> Files { get; init; }
+
+    [JsonIgnore]
+    public bool HasItemEncoder => ItemRepresentation == "motor";
+}
+
+public sealed record BundleDataset(string Name, string ContentHash, int Users, int Items);
+
+public sealed record BundleModality(string Name, int Dimension, bool L2Normalize, bool MeanCenter);
+
+public sealed record BundleQuantization(int SubspaceCount, int CentroidCount, bool Opq);
+
+public sealed record BundleFile(string Path, string Sha256, long Bytes);
