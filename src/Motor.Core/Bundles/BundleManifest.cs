@@ -40,7 +40,14 @@ public sealed record BundleManifest
 
     public required string TrainerVersion { get; init; }
 
+    /// <summary>Every file of the bundle except manifest.json itself, with its SHA-256 and size.</summary>
     public required IReadOnlyList<BundleFile> Files { get; init; }
+
+    /// <summary>
+    /// SHA-256 (hex) of manifest.json's bytes with this value's 64 hex digits replaced by '0', so that a change anywhere
+    /// in the manifest is detected too. Set by <see cref="BundleManifestSerializer"/>; keep it the last property.
+    /// </summary>
+    public string? ManifestSha256 { get; init; }
 
     [JsonIgnore]
     public bool HasItemEncoder => ItemRepresentation == "motor";
