@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Motor.Core.Tests;
@@ -11,19 +12,15 @@ internal static class RealData
         string? root = Environment.GetEnvironmentVariable("MOTOR_DATA_DIR");
         if (string.IsNullOrEmpty(root))
         {
-            DirectoryInfo? directory = new(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Motor.Service.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            if (directory is null)
+            // Builds with --artifacts-path put the binaries outside the repository; the source path still leads to it.
+            string? repository = FindRepositoryRoot(AppContext.BaseDirectory) ?? FindRepositoryRoot(SourceDirectory());
+            if (repository is null)
             {
                 output.WriteLine($"NOT RUN: Motor.Service.sln not found above {AppContext.BaseDirectory} and MOTOR_DATA_DIR is not set");
                 return null;
             }
 
-            root = Path.Combine(directory.FullName, "..", "shared", "data");
+            root = Path.Combine(repository, "..", "shared", "data");
         }
 
         string folder = Path.GetFullPath(Path.Combine(root, dataset));
@@ -35,6 +32,19 @@ internal static class RealData
 
         return folder;
     }
+
+    private static string? FindRepositoryRoot(string? start)
+    {
+        DirectoryInfo? directory = start is null ? null : new(start);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Motor.Service.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName;
+    }
+
+    private static string? SourceDirectory([CallerFilePath] string sourceFile = "") => Path.GetDirectoryName(sourceFile);
 }
 
 /// <summary>A temporary folder deleted at dispose.</summary>

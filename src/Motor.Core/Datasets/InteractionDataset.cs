@@ -26,6 +26,9 @@ public sealed class ModalityFeatures(string name, string filePath, NpyArray arra
     public NpyArray Array { get; } = array;
 
     public float[] Values => Array.Values;
+
+    /// <summary>Items the dataset declares as missing this modality; their rows hold the mean of the other rows.</summary>
+    public IReadOnlyList<int> ImputedItems { get; init; } = [];
 }
 
 /// <summary>A dataset folder in the format of PROTOCOL.md, loaded and validated.</summary>

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Motor.Core.Datasets;
+using Motor.Core.Features;
+using Xunit.Abstractions;
+
+namespace Motor.Core.Tests;
+
+public sealed class RealDatasetTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void TiktokStatistics()
+    {
+        string? folder = RealData.Find("tiktok", output);
+        if (folder is null)
+        {
+            return;
+        }
+
+        Stopwatch watch = Stopwatch.StartNew();
+        InteractionDataset dataset = DatasetLoader.Load(folder);
+        output.WriteLine($"tiktok loaded in {watch.ElapsedMilliseconds} ms");
+
+        Assert.Equal("tiktok", dataset.Name);
+        Assert.Equal(9308, dataset.UserCount);
+        Assert.Equal(6710, dataset.ItemCount);
+        Assert.Equal(68722, dataset.InteractionCount);
+        Assert.Equal((59541, 3051, 6130), (dataset.Train.Count, dataset.Valid.Count, dataset.Test.Count));
+        Assert.Equal(["audio", "image"], dataset.Modalities.Select(modality => modality.Name));
+        Assert.All(dataset.Modalities, modality =>
+        {
+            Assert.Equal(128, modality.Dimension);
+            Assert.Equal(NpyDataType.Float16, modality.StoredType);
+            Assert.Equal(6710, modality.Array.Rows);
+        });
+        Assert.Equal(465, dataset.ColdItems.Length);
+        Assert.Equal(10, dataset.UsersWithoutTraining.Length);
+        Assert.Equal(59541, dataset.TrainByUser.NonZeroCount);
+        Assert.All(dataset.ColdItems, item => Assert.DoesNotContain(item, dataset.Train.Items));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"loading took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void BabyStatistics()
+    {
+        string? folder = RealData.Find("baby", output);
+        if (folder is null)
+        {
+            return;
+        }
+
+        InteractionDataset dataset = DatasetLoader.Load(folder);
+
+        Assert.Equal(19445, dataset.UserCount);
+        Assert.Equal(7050, dataset.ItemCount);
+        Assert.Equal(160792, dataset.InteractionCount);
+        Assert.Equal((119674, 20559, 20559), (dataset.Train.Count, dataset.Valid.Count, dataset.Test.Count));
+        Assert.Empty(dataset.Modalities);
+        output.WriteLine($"baby: {dataset.ColdItems.Length} cold items, {dataset.UsersWithoutTraining.Length} users without training");
+    }
+}
