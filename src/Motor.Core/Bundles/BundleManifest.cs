@@ -34,6 +34,12 @@ public sealed record BundleManifest
     /// <summary>Inputs of item_encoder.onnx in order (e.g. ["tokens"] or ["tokens", "features"]); empty without encoder.</summary>
     public IReadOnlyList<string> EncoderInputs { get; init; } = [];
 
+    /// <summary>
+    /// How the encoder's "features" input is formed from raw features (modalities concatenated in manifest order, each
+    /// row preprocessed so); null when the encoder takes tokens only. May differ from the quantization preprocessing.
+    /// </summary>
+    public BundleEncoderFeatures? EncoderFeatures { get; init; }
+
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
     public required DateTimeOffset CreatedAt { get; init; }
@@ -56,6 +62,9 @@ public sealed record BundleManifest
 public sealed record BundleDataset(string Name, string ContentHash, int Users, int Items);
 
 public sealed record BundleModality(string Name, int Dimension, bool L2Normalize, bool MeanCenter);
+
+/// <summary>Row preprocessing of the encoder's feature input (VBPR: L2-normalised rows, no centring).</summary>
+public sealed record BundleEncoderFeatures(bool L2Normalize);
 
 public sealed record BundleQuantization(int SubspaceCount, int CentroidCount, bool Opq);
 

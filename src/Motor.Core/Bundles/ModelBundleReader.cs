@@ -69,6 +69,7 @@ public static class ModelBundleReader
             }
 
             Require(manifest.EncoderInputs.Count > 0 && manifest.EncoderInputs[0] == "tokens", "encoderInputs must start with 'tokens' in a 'motor' bundle");
+            Require(manifest.EncoderInputs.Contains("features") == (manifest.EncoderFeatures is not null), "encoderFeatures must be given exactly when encoderInputs has 'features'");
         }
         else
         {

@@ -11,6 +11,7 @@ namespace Motor.Inference.Encoding;
 public sealed class ItemFeatureTokenizer
 {
     private readonly ModelBundle _bundle;
+    private readonly BundleEncoderFeatures _encoderFeatures;
 
     public ItemFeatureTokenizer(ModelBundle bundle)
     {
@@ -21,6 +22,7 @@ public sealed class ItemFeatureTokenizer
         }
 
         _bundle = bundle;
+        _encoderFeatures = bundle.Manifest.EncoderFeatures ?? new BundleEncoderFeatures(L2Normalize: true);
         TokensPerItem = bundle.Codebooks.Sum(codebook => codebook.SubspaceCount);
         FeatureSize = bundle.Manifest.Modalities.Sum(modality => modality.Dimension);
     }
@@ -36,7 +38,8 @@ public sealed class ItemFeatureTokenizer
     /// <summary>
     /// Tokenizes <paramref name="count"/> items. <paramref name="rawFeatures"/>[m] holds count x d_m values of modality m.
     /// Returns count x T token IDs (modality-major, codes in [0, K)) and, when <paramref name="preprocessedFeatures"/> is
-    /// given (count x <see cref="FeatureSize"/>), the preprocessed features concatenated in modality order.
+    /// given (count x <see cref="FeatureSize"/>), the encoder's feature input: raw rows preprocessed as the manifest's
+    /// encoderFeatures says, concatenated in modality order.
     /// </summary>
     /// <exception cref="ArgumentException">Wrong sizes, NaN/Inf or an all-zero row; the message names modality and row.</exception>
     public long[] Tokenize(IReadOnlyList<float[]> rawFeatures, int count, Span<float> preprocessedFeatures = default)
@@ -66,8 +69,19 @@ public sealed class ItemFeatureTokenizer
                 throw new ArgumentException($"modality '{modality.Name}': {raw.Length} values for {count} items of dimension {dimension}", nameof(rawFeatures));
             }
 
+            Validate(modality.Name, raw, dimension);
+            if (!preprocessedFeatures.IsEmpty)
+            {
+                // The encoder's feature input has its own preprocessing (VBPR: L2 only), taken from the raw rows.
+                float[] encoderRows = (float[])raw.Clone();
+                new FeaturePreprocessing { L2Normalize = _encoderFeatures.L2Normalize, MeanCenter = false }.Apply(encoderRows, dimension, []);
+                for (int item = 0; item < count; item++)
+                {
+                    encoderRows.AsSpan(item * dimension, dimension).CopyTo(preprocessedFeatures.Slice((item * FeatureSize) + featureOffset, dimension));
+                }
+            }
+
             float[] rows = (float[])raw.Clone();
-            Validate(modality.Name, rows, dimension);
             var preprocessing = new FeaturePreprocessing { L2Normalize = modality.L2Normalize, MeanCenter = modality.MeanCenter };
             preprocessing.Apply(rows, dimension, _bundle.FeatureMeans[index] ?? []);
 
@@ -78,11 +92,6 @@ public sealed class ItemFeatureTokenizer
                 for (int subspace = 0; subspace < codebook.SubspaceCount; subspace++)
                 {
                     tokens[(item * TokensPerItem) + tokenOffset + subspace] = codes[(item * codebook.SubspaceCount) + subspace];
-                }
-
-                if (!preprocessedFeatures.IsEmpty)
-                {
-                    rows.AsSpan(item * dimension, dimension).CopyTo(preprocessedFeatures.Slice((item * FeatureSize) + featureOffset, dimension));
                 }
             }
 
