@@ -185,7 +185,9 @@ public sealed class RankingEvaluatorTests(ITestOutputHelper output)
 
         output.WriteLine($"scoring {users} x {items} x {dimension}: {scoring.TotalMilliseconds:F0} ms; full evaluation (K = 5/10/20/50): {evaluation.TotalMilliseconds:F0} ms on {Environment.ProcessorCount} cores (shared machine, noisy)");
         Assert.Equal(users, metrics.UserCount);
-        Assert.True(evaluation < TimeSpan.FromSeconds(10), $"evaluation took {evaluation}");
+
+        // A generous bound: it only catches a pathological slowdown, the machine running the tests may be shared.
+        Assert.True(evaluation < TimeSpan.FromSeconds(30), $"evaluation took {evaluation}");
     }
 
     internal static float[] RandomVectors(Random random, int count)

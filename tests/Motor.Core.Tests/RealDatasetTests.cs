@@ -18,7 +18,8 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
 
         Stopwatch watch = Stopwatch.StartNew();
         InteractionDataset dataset = DatasetLoader.Load(folder);
-        output.WriteLine($"tiktok loaded in {watch.ElapsedMilliseconds} ms");
+        TimeSpan loading = watch.Elapsed;
+        output.WriteLine($"tiktok loaded in {loading.TotalMilliseconds:F0} ms (shared machine, noisy)");
 
         Assert.Equal("tiktok", dataset.Name);
         Assert.Equal(9308, dataset.UserCount);
@@ -35,8 +36,12 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
         Assert.Equal(465, dataset.ColdItems.Length);
         Assert.Equal(10, dataset.UsersWithoutTraining.Length);
         Assert.Equal(59541, dataset.TrainByUser.NonZeroCount);
-        Assert.All(dataset.ColdItems, item => Assert.DoesNotContain(item, dataset.Train.Items));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"loading took {watch.Elapsed}");
+        HashSet<int> trainingItems = [.. dataset.Train.Items];
+        Assert.All(dataset.ColdItems, item => Assert.DoesNotContain(item, trainingItems));
+        Assert.Equal(6710 - 465, trainingItems.Count);
+
+        // A generous bound: it only catches a pathological slowdown, the machine running the tests may be shared.
+        Assert.True(loading < TimeSpan.FromSeconds(10), $"loading took {loading}");
     }
 
     [Fact]

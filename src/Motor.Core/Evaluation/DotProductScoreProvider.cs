@@ -4,9 +4,10 @@ namespace Motor.Core.Evaluation;
 
 /// <summary>Scores users against items by inner product of their vectors (users x d and items x d, row-major).</summary>
 /// <remarks>
-/// The item matrix is kept transposed (d x padded items) so that the kernel computes 4 users x 2 SIMD vectors of items per
-/// step with broadcast-multiply-add and no horizontal sums; items are processed in tiles that stay in cache while the users
-/// of a chunk pass over them, and chunks of users run in parallel. Each score sums over the dimensions in order 0..d-1.
+/// The items are packed in panels of 2 SIMD widths (16 items with AVX2), each panel stored d x 16 contiguously, so that the
+/// kernel computes 4 users x 16 items with broadcast-multiply-add over a sequential stream and no horizontal sums. Panels
+/// are processed in tiles that stay in cache while the users of a chunk pass over them, and chunks of users run in
+/// parallel. Each score sums over the dimensions in order 0..d-1.
 /// </remarks>
 public sealed class DotProductScoreProvider : IScoreProvider
 {
@@ -17,7 +18,7 @@ public sealed class DotProductScoreProvider : IScoreProvider
     private static readonly int s_width = Vector<float>.Count;
 
     private readonly float[] _userVectors;
-    private readonly float[] _itemsTransposed;
+    private readonly float[] _itemPanels;
     private readonly int _paddedItemCount;
 
     public DotProductScoreProvider(float[] userVectors, float[] itemVectors, int dimension)
@@ -40,12 +41,14 @@ public sealed class DotProductScoreProvider : IScoreProvider
 
         int step = 2 * s_width;
         _paddedItemCount = (ItemCount + step - 1) / step * step;
-        _itemsTransposed = new float[(long)_paddedItemCount * dimension];
+        _itemPanels = new float[(long)_paddedItemCount * dimension];
         for (int item = 0; item < ItemCount; item++)
         {
+            int panelStart = item / step * dimension * step;
+            int lane = item % step;
             for (int k = 0; k < dimension; k++)
             {
-                _itemsTransposed[(k * _paddedItemCount) + item] = itemVectors[(item * dimension) + k];
+                _itemPanels[panelStart + (k * step) + lane] = itemVectors[(item * dimension) + k];
             }
         }
     }
@@ -94,12 +97,13 @@ public sealed class DotProductScoreProvider : IScoreProvider
     {
         int dimension = Dimension;
         int step = 2 * s_width;
-        float* tail = stackalloc float[UsersPerKernel * step];
+        float* scratch = stackalloc float[UsersPerKernel * step];
+        float** userRows = stackalloc float*[UsersPerKernel];
+        float** outputRows = stackalloc float*[UsersPerKernel];
+        float** kernelOutputs = stackalloc float*[UsersPerKernel];
         fixed (float* userBase = _userVectors)
-        fixed (float* itemBase = _itemsTransposed)
+        fixed (float* panelBase = _itemPanels)
         {
-            float** userRows = stackalloc float*[UsersPerKernel];
-            float** outputRows = stackalloc float*[UsersPerKernel];
             for (int tileStart = 0; tileStart < _paddedItemCount; tileStart += ItemsPerTile)
             {
                 int tileEnd = Math.Min(tileStart + ItemsPerTile, _paddedItemCount);
@@ -108,19 +112,28 @@ public sealed class DotProductScoreProvider : IScoreProvider
                     int groupSize = Math.Min(UsersPerKernel, count - group);
                     for (int r = 0; r < UsersPerKernel; r++)
                     {
-                        // A short last group repeats its first user; the extra rows are computed and discarded.
+                        // A short last group repeats its first user; the extra rows go to the scratch buffer.
                         int row = first + group + (r < groupSize ? r : 0);
                         userRows[r] = userBase + ((long)users[row] * dimension);
-                        outputRows[r] = scores + ((long)row * ItemCount);
+                        outputRows[r] = r < groupSize ? scores + ((long)row * ItemCount) : null;
                     }
 
                     for (int j = tileStart; j < tileEnd; j += step)
                     {
-                        Kernel(userRows, itemBase + j, _paddedItemCount, dimension, tail, step);
-                        int valid = Math.Min(step, ItemCount - j);
-                        for (int r = 0; r < groupSize; r++)
+                        bool full = j + step <= ItemCount;
+                        for (int r = 0; r < UsersPerKernel; r++)
                         {
-                            new ReadOnlySpan<float>(tail + (r * step), valid).CopyTo(new Span<float>(outputRows[r] + j, valid));
+                            kernelOutputs[r] = full && outputRows[r] is not null ? outputRows[r] + j : scratch + (r * step);
+                        }
+
+                        Kernel(userRows, panelBase + ((long)j * dimension), step, dimension, kernelOutputs);
+                        if (!full)
+                        {
+                            int valid = ItemCount - j;
+                            for (int r = 0; r < groupSize; r++)
+                            {
+                                new ReadOnlySpan<float>(scratch + (r * step), valid).CopyTo(new Span<float>(outputRows[r] + j, valid));
+                            }
                         }
                     }
                 }
@@ -128,8 +141,8 @@ public sealed class DotProductScoreProvider : IScoreProvider
         }
     }
 
-    /// <summary>output[r, 0..2W) = sum_k user_r[k] * items[k, 0..2W) for the 4 users.</summary>
-    private static unsafe void Kernel(float** users, float* items, int stride, int dimension, float* output, int step)
+    /// <summary>outputs[r][0..2W) = sum_k user_r[k] * panel[k, 0..2W) for the 4 users.</summary>
+    private static unsafe void Kernel(float** users, float* panel, int step, int dimension, float** outputs)
     {
         int width = s_width;
         Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero;
@@ -139,9 +152,9 @@ public sealed class DotProductScoreProvider : IScoreProvider
         float* u0 = users[0], u1 = users[1], u2 = users[2], u3 = users[3];
         for (int k = 0; k < dimension; k++)
         {
-            float* itemRow = items + ((long)k * stride);
-            Vector<float> left = Vector.Load(itemRow);
-            Vector<float> right = Vector.Load(itemRow + width);
+            float* panelRow = panel + ((long)k * step);
+            Vector<float> left = Vector.Load(panelRow);
+            Vector<float> right = Vector.Load(panelRow + width);
             Vector<float> x0 = new(u0[k]);
             Vector<float> x1 = new(u1[k]);
             Vector<float> x2 = new(u2[k]);
@@ -156,13 +169,13 @@ public sealed class DotProductScoreProvider : IScoreProvider
             d1 = Vector.MultiplyAddEstimate(x3, right, d1);
         }
 
-        a0.Store(output);
-        a1.Store(output + width);
-        b0.Store(output + step);
-        b1.Store(output + step + width);
-        c0.Store(output + (2 * step));
-        c1.Store(output + (2 * step) + width);
-        d0.Store(output + (3 * step));
-        d1.Store(output + (3 * step) + width);
+        a0.Store(outputs[0]);
+        a1.Store(outputs[0] + width);
+        b0.Store(outputs[1]);
+        b1.Store(outputs[1] + width);
+        c0.Store(outputs[2]);
+        c1.Store(outputs[2] + width);
+        d0.Store(outputs[3]);
+        d1.Store(outputs[3] + width);
     }
 }

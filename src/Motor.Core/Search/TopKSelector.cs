@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Motor.Core.Search;
 
 /// <summary>An item index with its score.</summary>
@@ -46,7 +49,30 @@ public static class TopKSelector
 
         if (count == k)
         {
+            // SIMD pre-check: a whole vector of scores not above the threshold is skipped with one comparison.
             float threshold = heap[0].Score;
+            int width = Vector<float>.Count;
+            ref float first = ref MemoryMarshal.GetReference(scores);
+            Vector<float> limit = new(threshold);
+            for (; index <= scores.Length - width; index += width)
+            {
+                if (Vector.GreaterThanAny(Vector.LoadUnsafe(ref first, (nuint)index), limit))
+                {
+                    for (int j = index; j < index + width; j++)
+                    {
+                        float score = scores[j];
+                        if (score > threshold)
+                        {
+                            heap[0] = new ScoredItem(j, score);
+                            SiftDown(heap, 0, k);
+                            threshold = heap[0].Score;
+                        }
+                    }
+
+                    limit = new Vector<float>(threshold);
+                }
+            }
+
             for (; index < scores.Length; index++)
             {
                 float score = scores[index];
