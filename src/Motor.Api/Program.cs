@@ -1,7 +1,10 @@
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddHealthChecks();
-var app = builder.Build();
-app.MapHealthChecks("/health/live");
+using Motor.Api.Extensions;
+
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+builder.AddMotorServices();
+
+WebApplication app = builder.Build();
+app.MapMotorEndpoints();
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Motor.Api.Configuration;
+
+/// <summary>The "Motor" configuration section (appsettings.json or environment variables <c>Motor__...</c>).</summary>
+public sealed class MotorOptions
+{
+    public const string SectionName = "Motor";
+
+    /// <summary>
+    /// Folder of the model bundle to serve. Empty: the service builds (or reuses) a demo bundle under
+    /// <see cref="DemoBundleDirectory"/> on first start.
+    /// </summary>
+    public string? BundlePath { get; set; }
+
+    /// <summary>Dataset folder the first-run bundle is trained on when <see cref="BundlePath"/> is empty; empty: a generated synthetic dataset.</summary>
+    public string? DataPath { get; set; }
+
+    /// <summary>Where the first-run bundle is cached (reused on the next start).</summary>
+    public string DemoBundleDirectory { get; set; } = "data-local/demo-bundle";
+
+    public StoreOptions Store { get; set; } = new();
+
+    /// <summary>Keys accepted in the X-Api-Key header on write and admin routes. No key configured: those routes answer 401.</summary>
+    public List<string> ApiKeys { get; set; } = [];
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>Largest k a caller may ask for.</summary>
+    [Range(1, 100_000)]
+    public int MaxK { get; set; } = 1000;
+
+    /// <summary>Largest request body in bytes (413 above).</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Most users in one POST /v1/recommendations/batch call.</summary>
+    [Range(1, 100_000)]
+    public int MaxBatchUsers { get; set; } = 1000;
+
+    /// <summary>Most items in one POST /v1/items/batch call.</summary>
+    [Range(1, 100_000)]
+    public int MaxBatchItems { get; set; } = 1000;
+
+    /// <summary>auto | cpu | cuda: where the ONNX item encoder runs.</summary>
+    [RegularExpression("^(auto|cpu|cuda)$", ErrorMessage = "Motor:ExecutionProvider must be auto, cpu or cuda")]
+    public string ExecutionProvider { get; set; } = "auto";
+
+    /// <summary>Reload the bundle when its manifest.json changes on disk.</summary>
+    public bool WatchBundle { get; set; }
+
+    /// <summary>How often the bundle's manifest.json is checked when <see cref="WatchBundle"/> is on, in milliseconds.</summary>
+    [Range(100, 3_600_000)]
+    public int WatchIntervalMilliseconds { get; set; } = 2000;
+
+    /// <summary>Storage of the served item vectors: float32 (exact), float16 or int8 (less memory traffic, approximate scores).</summary>
+    [RegularExpression("^(float32|float16|int8)$", ErrorMessage = "Motor:IndexPrecision must be float32, float16 or int8")]
+    public string IndexPrecision { get; set; } = "float32";
+}
+
+public sealed class StoreOptions
+{
+    /// <summary>StackExchange.Redis connection string; empty: the embedded store (in process + append-only file).</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Key prefix of everything the service writes to Redis.</summary>
+    public string RedisKeyPrefix { get; set; } = "motor";
+
+    /// <summary>Append-only file of the embedded store.</summary>
+    public string EmbeddedPath { get; set; } = "data-local/motor-store.log";
+
+    /// <summary>How often a replica polls the Redis change feed besides the pub/sub wake-up, in milliseconds.</summary>
+    [Range(10, 60_000)]
+    public int FeedPollMilliseconds { get; set; } = 250;
+
+    /// <summary>Seconds announced in Retry-After when a write finds the store unavailable.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 2;
+
+    public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Requests each API key may make per window (token bucket refilled every window).</summary>
+    [Range(1, int.MaxValue)]
+    public int PermitLimit { get; set; } = 600;
+
+    [Range(1, 3600)]
+    public int WindowSeconds { get; set; } = 60;
+}

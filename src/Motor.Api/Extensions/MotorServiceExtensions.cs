@@ -1,0 +1,161 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Motor.Api.Configuration;
+using Motor.Api.FirstRun;
+using Motor.Api.Items;
+using Motor.Api.OpenApi;
+using Motor.Api.Operations;
+using Motor.Api.Model;
+using Motor.Api.Recommendations;
+using Motor.Api.Users;
+using Motor.Api.Serving;
+using Motor.Api.Storage;
+using Motor.Core.Search;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using StackExchange.Redis;
+
+namespace Motor.Api.Extensions;
+
+public static class MotorServiceExtensions
+{
+    /// <summary>Everything the service needs: options, store, model host, security, limits, problem details, health, OpenAPI, logging.</summary>
+    public static WebApplicationBuilder AddMotorServices(this WebApplicationBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        IConfigurationSection section = builder.Configuration.GetSection(MotorOptions.SectionName);
+        services.AddOptions<MotorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        MotorOptions options = section.Get<MotorOptions>() ?? new MotorOptions();
+
+        builder.AddMotorLogging();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+
+        services.AddSingleton<ApiMetrics>();
+        services.AddSingleton<ServedModelVersion>();
+        services.AddItemStore(options.Store);
+        services.AddSingleton<VectorIndexFactory>(_ =>
+        {
+            VectorPrecision precision = Enum.Parse<VectorPrecision>(options.IndexPrecision, ignoreCase: true);
+            return (vectors, count, dimension) => new ExactVectorIndex(dimension, vectors.AsSpan(0, count * dimension), precision);
+        });
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<Recommender>();
+        services.AddSingleton<ItemIngestion>();
+        services.AddSingleton<DemoBundleProvider>();
+        services.AddHostedService<ServingStartup>();
+        services.AddHostedService<BundleWatcher>();
+
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+
+        // Bad requests throw, so the exception handler can say which field of the JSON was wrong.
+        services.Configure<RouteHandlerOptions>(routeHandler => routeHandler.ThrowOnBadRequest = true);
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}";
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+            context.ProblemDetails.Extensions["modelVersion"] = context.HttpContext.RequestServices.GetRequiredService<ServedModelVersion>().Value;
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyAuthenticationHandler.PolicyName, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        services.AddPerKeyRateLimiting(options.RateLimit);
+
+        services.AddHealthChecks()
+            .AddCheck<ModelHealthCheck>("model", tags: ["ready"])
+            .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        services.AddMotorOpenApi();
+        return builder;
+    }
+
+    private static IServiceCollection AddItemStore(this IServiceCollection services, StoreOptions store)
+    {
+        if (!store.UsesRedis)
+        {
+            services.AddSingleton<IItemStore>(provider => new EmbeddedItemStore(store.EmbeddedPath, provider.GetRequiredService<ILogger<EmbeddedItemStore>>()));
+            return services;
+        }
+
+        services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            ConfigurationOptions configuration = ConfigurationOptions.Parse(store.Redis!);
+
+            // Start and keep running while Redis is down; fail writes fast instead of queueing them.
+            configuration.AbortOnConnectFail = false;
+            configuration.BacklogPolicy = BacklogPolicy.FailFast;
+            configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
+            configuration.ReconnectRetryPolicy = new LinearRetry(500);
+            return ConnectionMultiplexer.Connect(configuration);
+        });
+        services.AddSingleton<IItemStore>(provider => new RedisItemStore(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            store.RedisKeyPrefix,
+            TimeSpan.FromMilliseconds(store.FeedPollMilliseconds),
+            provider.GetRequiredService<ILogger<RedisItemStore>>()));
+        return services;
+    }
+
+    /// <summary>Serilog: compact JSON on the console; every event carries ModelVersion and, inside a request, its trace ID (@tr).</summary>
+    private static void AddMotorLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .Enrich.With(new ModelVersionEnricher(services.GetRequiredService<ServedModelVersion>()))
+            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+    }
+
+    public static WebApplication MapMotorEndpoints(this WebApplication app)
+    {
+        MotorOptions options = app.Services.GetRequiredService<IOptions<MotorOptions>>().Value;
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseSerilogRequestLogging(logging =>
+        {
+            logging.MessageTemplate = "HTTP {RequestMethod} {RoutePattern} responded {StatusCode} in {Elapsed:0.000} ms";
+            logging.EnrichDiagnosticContext = (diagnostics, context) =>
+                diagnostics.Set("RoutePattern", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? string.Empty);
+
+            // Probes and scrapes would drown the log; their failures still show.
+            logging.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+        });
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimitMiddleware>(options.MaxBodyBytes);
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.UseSwagger();
+        app.UseSwaggerUI(swagger =>
+        {
+            swagger.SwaggerEndpoint($"/swagger/{OpenApiSetup.DocumentName}/swagger.json", "Motor recommendation API v1");
+            swagger.RoutePrefix = "swagger";
+        });
+
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
+        app.MapGet("/metrics", (ApiMetrics metrics) => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .ExcludeFromDescription();
+
+        app.MapRecommendationsApi();
+        app.MapItemsApi();
+        app.MapUsersApi();
+        app.MapModelApi();
+        return app;
+    }
+}
