@@ -1,0 +1,32 @@
+using Motor.Trainer.Items;
+
+namespace Motor.Trainer.Backbones;
+
+/// <summary>A backbone's name, its published defaults (MMRec configs) and its factory.</summary>
+public sealed record BackboneDescriptor(
+    string Name,
+    string DisplayName,
+    double DefaultRegWeight,
+    int DefaultLayers,
+    bool NeedsFeatures,
+    Func<BackboneContext, ItemRepresentation, Backbone> Create);
+
+/// <summary>
+/// The backbones by <c>--backbone</c> name. Adding one (FREEDOM, BM3, LATTICE, ...) is one file with its
+/// <see cref="BackboneDescriptor"/> and one line here.
+/// </summary>
+public static class BackboneRegistry
+{
+    private static readonly BackboneDescriptor[] s_all =
+    [
+        BprMf.Descriptor,
+        Vbpr.Descriptor,
+        LightGcn.Descriptor,
+    ];
+
+    public static IReadOnlyList<BackboneDescriptor> All => s_all;
+
+    public static BackboneDescriptor Get(string name)
+        => s_all.FirstOrDefault(descriptor => string.Equals(descriptor.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"--backbone: unknown backbone '{name}' (expected one of {string.Join(", ", s_all.Select(d => d.Name))})");
+}

@@ -1,0 +1,233 @@
+using Motor.Core.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Motor.Trainer.Items;
+
+/// <summary>
+/// MOTOR's ID-free item encoder (METHOD.md sections 3–4): token embeddings per modality combined by the Token Cross Network.
+/// </summary>
+/// <remarks>
+/// State dictionary (names are a contract with the ONNX writer of the bundle step):
+/// <list type="bullet">
+/// <item><c>token_rows</c> (buffer, int64, ItemCount x T, T = modalities x M, modality-major): the row of the modality's
+/// token table used by each token: <c>j*K + code</c> for sub-space j, or <c>code</c> with a shared table.</item>
+/// <item><c>token_tables.{m}</c>: modality m's table, (M*K or K) x d.</item>
+/// <item><c>branches.{b}.cross.{l}.weight</c> (W x W, applied as x·Wᵀ) and <c>.bias</c> (W): cross layer l of branch b,
+/// W = d (order 1) or 2d; branches are the modality-specific ones in modality order, then the agnostic one.</item>
+/// <item><c>projection.weight</c> (d x branches·W) and <c>projection.bias</c> (d): the final linear layer.</item>
+/// </list>
+/// Per branch over its token vectors e_t: h1 = Σ e_t; h2 = ½((Σ e_t)² − Σ e_t²); x0 = h1 (order 1) or [h1 ; h2];
+/// x_{l+1} = x0 ⊙ (W_l x_l + b_l) + x_l; z = projection([x_branch0 ; x_branch1 ; ...]).
+/// Without TCN: z = mean of all T token vectors, and there are no branch or projection parameters.
+/// </remarks>
+public sealed class MotorItemEncoder : ItemRepresentation
+{
+    [ComponentName(Name = "token_rows")]
+    private readonly Tensor _tokenRows;
+
+    [ComponentName(Name = "token_tables")]
+    private readonly ParameterList _tokenTables;
+
+    [ComponentName(Name = "branches")]
+    private readonly ModuleList<TcnBranch> _branches;
+
+    [ComponentName(Name = "projection")]
+    private readonly Linear? _projection;
+
+    private readonly int _bytesPerToken;
+
+    /// <param name="tokenCodes">ItemCount x (modalityCount x subspaceCount) codes in [0, centroidCount), modality-major.</param>
+    public MotorItemEncoder(
+        ReadOnlySpan<long> tokenCodes,
+        int itemCount,
+        int modalityCount,
+        int subspaceCount,
+        int centroidCount,
+        MotorEncoderOptions options,
+        Device? device = null)
+        : base("motor_items", itemCount, options.Dimension)
+    {
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(modalityCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(subspaceCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(centroidCount);
+        int tokensPerItem = modalityCount * subspaceCount;
+        if (tokenCodes.Length != (long)itemCount * tokensPerItem)
+        {
+            throw new ArgumentException($"expected {itemCount} x {tokensPerItem} token codes, got {tokenCodes.Length}", nameof(tokenCodes));
+        }
+
+        Options = options;
+        ModalityCount = modalityCount;
+        SubspaceCount = subspaceCount;
+        CentroidCount = centroidCount;
+        _bytesPerToken = centroidCount <= 256 ? 1 : 2;
+
+        long[] rows = new long[tokenCodes.Length];
+        for (int index = 0; index < rows.Length; index++)
+        {
+            long code = tokenCodes[index];
+            if (code < 0 || code >= centroidCount)
+            {
+                throw new ArgumentException($"item {index / tokensPerItem}, token {index % tokensPerItem}: code {code} is outside [0, {centroidCount})", nameof(tokenCodes));
+            }
+
+            int subspace = index % tokensPerItem % subspaceCount;
+            rows[index] = options.SharedTokenTable ? code : (subspace * (long)centroidCount) + code;
+        }
+
+        _tokenRows = tensor(rows, [itemCount, tokensPerItem], ScalarType.Int64, device);
+
+        int tableRows = options.SharedTokenTable ? centroidCount : subspaceCount * centroidCount;
+        _tokenTables = new ParameterList();
+        for (int modality = 0; modality < modalityCount; modality++)
+        {
+            _tokenTables.Add(new Parameter(nn.init.xavier_uniform_(empty(tableRows, options.Dimension, device: device))));
+        }
+
+        _branches = new ModuleList<TcnBranch>();
+        if (options.UseTcn)
+        {
+            int branchCount = options.BranchCount(modalityCount);
+            for (int branch = 0; branch < branchCount; branch++)
+            {
+                _branches.Add(new TcnBranch(options, device));
+            }
+
+            _projection = nn.Linear(branchCount * options.BranchWidth, options.Dimension, hasBias: true, device: device);
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Builds the encoder over a tokenizer's table (ItemCount x modalities*M codes, modality-major).</summary>
+    public static MotorItemEncoder FromTokens(TokenTable tokens, int modalityCount, MotorEncoderOptions options, Device? device = null)
+    {
+        if (modalityCount <= 0 || tokens.TokensPerItem % modalityCount != 0)
+        {
+            throw new ArgumentException($"token table has {tokens.TokensPerItem} tokens per item, not a multiple of {modalityCount} modalities");
+        }
+
+        long[] codes = new long[(long)tokens.ItemCount * tokens.TokensPerItem];
+        for (int item = 0; item < tokens.ItemCount; item++)
+        {
+            tokens.CopyItem(item, codes.AsSpan(item * tokens.TokensPerItem, tokens.TokensPerItem));
+        }
+
+        return new MotorItemEncoder(codes, tokens.ItemCount, modalityCount, tokens.TokensPerItem / modalityCount, tokens.CentroidCount, options, device);
+    }
+
+    public MotorEncoderOptions Options { get; }
+
+    public int ModalityCount { get; }
+
+    /// <summary>M.</summary>
+    public int SubspaceCount { get; }
+
+    /// <summary>K.</summary>
+    public int CentroidCount { get; }
+
+    public int TokensPerItem => ModalityCount * SubspaceCount;
+
+    public override string Kind => "motor";
+
+    /// <summary>Token tables + TCN weights (float32) + one token ID per item and token (1 byte when K &lt;= 256).</summary>
+    public override long StorageBytes => ParameterBytes() + ((long)ItemCount * TokensPerItem * _bytesPerToken);
+
+    /// <summary>The token-row buffer (ItemCount x T, int64); see the class remarks.</summary>
+    public Tensor TokenRows => _tokenRows;
+
+    public IReadOnlyList<Parameter> TokenTables => [.. _tokenTables];
+
+    public override Tensor forward(Tensor itemIndices)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        Tensor rows = _tokenRows.index_select(0, itemIndices);
+        long batch = rows.shape[0];
+        var perModality = new Tensor[ModalityCount];
+        for (int modality = 0; modality < ModalityCount; modality++)
+        {
+            Tensor modalityRows = rows.narrow(1, modality * SubspaceCount, SubspaceCount).reshape(-1);
+            perModality[modality] = _tokenTables[modality].index_select(0, modalityRows).view(batch, SubspaceCount, Dimension);
+        }
+
+        if (!Options.UseTcn)
+        {
+            return cat(perModality, 1).mean([1]).MoveToOuterDisposeScope();
+        }
+
+        var outputs = new List<Tensor>(_branches.Count);
+        int next = 0;
+        if (Options.Branches != TcnBranches.Agnostic)
+        {
+            for (int modality = 0; modality < ModalityCount; modality++)
+            {
+                outputs.Add(_branches[next++].forward(perModality[modality]));
+            }
+        }
+
+        if (Options.Branches != TcnBranches.Specific)
+        {
+            outputs.Add(_branches[next].forward(ModalityCount == 1 ? perModality[0] : cat(perModality, 1)));
+        }
+
+        Tensor crossed = outputs.Count == 1 ? outputs[0] : cat(outputs, 1);
+        return _projection!.forward(crossed).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor All()
+    {
+        using Tensor all = arange(ItemCount, ScalarType.Int64, _tokenRows.device);
+        return forward(all);
+    }
+}
+
+/// <summary>One TCN branch: first/second-order pooling of its token vectors, then the DCN-v2 cross layers.</summary>
+internal sealed class TcnBranch : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "cross")]
+    private readonly ModuleList<Linear> _cross;
+
+    private readonly TcnOrder _order;
+
+    public TcnBranch(MotorEncoderOptions options, Device? device)
+        : base("tcn_branch")
+    {
+        _order = options.Order;
+        _cross = new ModuleList<Linear>();
+        for (int layer = 0; layer < options.EffectiveCrossLayers; layer++)
+        {
+            Linear linear = nn.Linear(options.BranchWidth, options.BranchWidth, hasBias: true, device: device);
+            // DCN-v2 initialisation: Xavier weights, zero bias, so a layer starts close to x0 ⊙ (W x) + x.
+            nn.init.xavier_uniform_(linear.weight!);
+            nn.init.zeros_(linear.bias!);
+            _cross.Add(linear);
+        }
+
+        RegisterComponents();
+    }
+
+    /// <param name="tokens">batch x tokens x d.</param>
+    public override Tensor forward(Tensor tokens)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        Tensor sum = tokens.sum(1);
+        if (_order == TcnOrder.First)
+        {
+            return sum.MoveToOuterDisposeScope();
+        }
+
+        Tensor biInteraction = 0.5 * ((sum * sum) - tokens.square().sum(1));
+        Tensor x0 = cat([sum, biInteraction], 1);
+        Tensor x = x0;
+        foreach (Linear layer in _cross)
+        {
+            x = (x0 * layer.forward(x)) + x;
+        }
+
+        return x.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,79 @@
+using Motor.Trainer.Backbones;
+using Motor.Trainer.Items;
+
+namespace Motor.Trainer.Training;
+
+/// <summary>Everything that defines one training run (written to config.json and into metrics.json).</summary>
+public sealed record RunConfig
+{
+    public string Backbone { get; init; } = "bpr";
+
+    /// <summary>"id" or "motor".</summary>
+    public string Items { get; init; } = "id";
+
+    public int EmbeddingSize { get; init; } = 64;
+
+    /// <summary>Null: the backbone's published default.</summary>
+    public double? RegWeight { get; init; }
+
+    /// <summary>Null: the backbone's published default (graph backbones).</summary>
+    public int? Layers { get; init; }
+
+    /// <summary>PQ sub-spaces per modality (MOTOR).</summary>
+    public int SubspaceCount { get; init; } = 8;
+
+    /// <summary>PQ centroids per sub-space (MOTOR).</summary>
+    public int CentroidCount { get; init; } = 256;
+
+    public bool UseOpq { get; init; }
+
+    public MotorEncoderOptions Encoder { get; init; } = new();
+
+    /// <summary>Share of items held out for the item cold-start protocol; 0 = off.</summary>
+    public double ColdItems { get; init; }
+
+    public TrainingOptions Training { get; init; } = new();
+
+    public BackboneDescriptor Descriptor => BackboneRegistry.Get(Backbone);
+
+    public double EffectiveRegWeight => RegWeight ?? Descriptor.DefaultRegWeight;
+
+    public int EffectiveLayers => Layers ?? Descriptor.DefaultLayers;
+
+    public bool IsMotor => Items == "motor";
+
+    public void Validate()
+    {
+        _ = Descriptor;
+        if (Items is not ("id" or "motor"))
+        {
+            throw new ArgumentException($"--items: expected id or motor, got '{Items}'");
+        }
+
+        if (EmbeddingSize <= 0)
+        {
+            throw new ArgumentException($"--embedding-size: must be positive, got {EmbeddingSize}");
+        }
+
+        if (EffectiveRegWeight < 0)
+        {
+            throw new ArgumentException($"--reg: must be >= 0, got {EffectiveRegWeight}");
+        }
+
+        if (EffectiveLayers < 0)
+        {
+            throw new ArgumentException($"--layers: must be >= 0, got {EffectiveLayers}");
+        }
+
+        if (ColdItems is < 0 or >= 1)
+        {
+            throw new ArgumentException($"--cold-items: must be in [0, 1), got {ColdItems}");
+        }
+
+        Encoder.Validate();
+        Training.Validate();
+    }
+
+    /// <summary>Short label for tables: "id" or e.g. "motor M8 K256 high L2 both".</summary>
+    public string VariantLabel => IsMotor ? $"motor M{SubspaceCount} K{CentroidCount}{(UseOpq ? " opq" : string.Empty)} {Encoder.Describe()}" : "id";
+}

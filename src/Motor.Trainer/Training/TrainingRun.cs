@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Motor.Core.Datasets;
+using Motor.Core.Evaluation;
+using Motor.Core.Features;
+using Motor.Core.Tokenization;
+using Motor.Trainer.Backbones;
+using Motor.Trainer.Devices;
+using Motor.Trainer.Items;
+using Motor.Trainer.Tokenization;
+using static TorchSharp.torch;
+
+namespace Motor.Trainer.Training;
+
+/// <summary>
+/// One complete run of <c>train</c>: optional item hold-out, tokenizer (MOTOR), model, training loop, test and cold-start
+/// evaluation at the best-valid epoch, and the run folder (metrics.json, config.json, model.bin, tokenizer/, vectors).
+/// </summary>
+public static class TrainingRun
+{
+    public const string MetricsFileName = "metrics.json";
+    public const string ConfigFileName = "config.json";
+    public const string WeightsFileName = "model.bin";
+    public const string TokenizerFolderName = "tokenizer";
+    public const string UserVectorsFileName = "user_vectors.npy";
+    public const string ItemVectorsFileName = "item_vectors.npy";
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
+    /// <summary>Trains and evaluates; writes the run folder when <paramref name="outputDirectory"/> is given.</summary>
+    public static RunMetrics Execute(
+        InteractionDataset dataset,
+        RunConfig config,
+        TorchDevice device,
+        string? outputDirectory,
+        Action<EpochReport>? onEpoch = null,
+        Action<string>? log = null)
+    {
+        config.Validate();
+        var total = Stopwatch.StartNew();
+        if (config.Descriptor.NeedsFeatures && dataset.Modalities.Count == 0)
+        {
+            throw new ArgumentException($"--backbone {config.Backbone}: dataset '{dataset.Name}' has no feature modalities");
+        }
+
+        if (config.IsMotor && dataset.Modalities.Count == 0)
+        {
+            throw new ArgumentException($"--items motor: dataset '{dataset.Name}' has no feature modalities to tokenize");
+        }
+
+        ItemHoldout? holdout = config.ColdItems > 0 ? ItemHoldout.Create(dataset, config.ColdItems, config.Training.Seed) : null;
+        InteractionDataset training = holdout?.TrainingView ?? dataset;
+        if (outputDirectory is not null)
+        {
+            Directory.CreateDirectory(outputDirectory);
+        }
+
+        var tokenizerClock = Stopwatch.StartNew();
+        TokenizerResult? tokenizer = null;
+        if (config.IsMotor)
+        {
+            log?.Invoke($"tokenizing {training.Modalities.Count} modalities (M = {config.SubspaceCount}, K = {config.CentroidCount}{(config.UseOpq ? ", OPQ" : string.Empty)})");
+            tokenizer = PqTokenizer.Fit(training, new TokenizerOptions
+            {
+                SubspaceCount = config.SubspaceCount,
+                CentroidCount = config.CentroidCount,
+                UseOpq = config.UseOpq,
+                Seed = config.Training.Seed,
+            }, device);
+            if (outputDirectory is not null)
+            {
+                tokenizer.Save(Path.Combine(outputDirectory, TokenizerFolderName));
+            }
+        }
+
+        tokenizerClock.Stop();
+
+        // Seed after tokenization so the ID and MOTOR variants start from the same user table and the same sampling stream.
+        TorchDevice.Seed(config.Training.Seed);
+        using Backbone model = CreateModel(training, config, tokenizer?.Tokens, device.Device);
+        log?.Invoke($"{config.Descriptor.DisplayName} with {config.VariantLabel} items on {device.Name}: {CountParameters(model):N0} parameters");
+
+        using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch);
+        var scorer = new DotProductScorer(outcome.BestVectors.Users, outcome.BestVectors.Items);
+        MetricSet test = RankingEvaluator.Evaluate(scorer, training.TrainByUser, training.TestByUser);
+        MetricSet coldNatural = RankingEvaluator.Evaluate(scorer, training.TrainByUser, ColdStartTargets.Natural(training));
+        MetricSet? holdoutTest = null;
+        MetricSet? holdoutValid = null;
+        if (holdout is not null)
+        {
+            holdoutTest = RankingEvaluator.Evaluate(scorer, training.TrainByUser, holdout.HeldOutTestByUser, candidateItems: holdout.HeldOutItems);
+            holdoutValid = RankingEvaluator.Evaluate(scorer, training.TrainByUser, holdout.HeldOutValidByUser, candidateItems: holdout.HeldOutItems);
+        }
+
+        total.Stop();
+        var metrics = new RunMetrics
+        {
+            Backbone = config.Backbone,
+            Items = config.Items,
+            Variant = config.VariantLabel,
+            BestEpoch = outcome.BestEpoch,
+            Epochs = outcome.EpochsRun,
+            Valid = outcome.BestValid.Values,
+            Test = test.Values,
+            ColdNatural = coldNatural.Values,
+            ColdNaturalUsers = coldNatural.UserCount,
+            ColdHoldout = holdoutTest?.Values,
+            ColdHoldoutValid = holdoutValid?.Values,
+            ColdHoldoutItems = holdout?.HeldOutItems.Length,
+            SecondsPerEpoch = outcome.TrainSecondsPerEpoch + outcome.EvalSecondsPerEpoch,
+            TrainSecondsPerEpoch = outcome.TrainSecondsPerEpoch,
+            EvalSecondsPerEpoch = outcome.EvalSecondsPerEpoch,
+            TokenizerSeconds = tokenizerClock.Elapsed.TotalSeconds,
+            SecondsTotal = total.Elapsed.TotalSeconds,
+            ItemParamBytes = model.Items.StorageBytes,
+            IdTableBytes = (long)dataset.ItemCount * config.EmbeddingSize * sizeof(float),
+            Device = device.Name,
+            Config = ConfigDictionary(config, dataset),
+        };
+
+        if (outputDirectory is not null)
+        {
+            File.WriteAllText(Path.Combine(outputDirectory, ConfigFileName), JsonSerializer.Serialize(metrics.Config, JsonOptions));
+            File.WriteAllText(Path.Combine(outputDirectory, MetricsFileName), JsonSerializer.Serialize(metrics, JsonOptions));
+            model.save(Path.Combine(outputDirectory, WeightsFileName));
+            WriteVectors(Path.Combine(outputDirectory, UserVectorsFileName), outcome.BestVectors.Users);
+            WriteVectors(Path.Combine(outputDirectory, ItemVectorsFileName), outcome.BestVectors.Items);
+        }
+
+        return metrics;
+    }
+
+    /// <summary>The backbone with its item representation (ID table or MOTOR encoder over <paramref name="tokens"/>).</summary>
+    public static Backbone CreateModel(InteractionDataset training, RunConfig config, TokenTable? tokens, Device device)
+    {
+        ItemRepresentation items = config.IsMotor
+            ? MotorItemEncoder.FromTokens(tokens ?? throw new ArgumentException("--items motor needs a token table"), training.Modalities.Count, config.Encoder with { Dimension = config.EmbeddingSize }, device)
+            : new IdItemTable(training.ItemCount, config.EmbeddingSize, device);
+        var context = new BackboneContext
+        {
+            UserCount = training.UserCount,
+            ItemCount = training.ItemCount,
+            TrainByUser = training.TrainByUser,
+            ItemFeatures = config.Descriptor.NeedsFeatures ? FeatureTensor(training, device) : null,
+            EmbeddingSize = config.EmbeddingSize,
+            RegWeight = config.EffectiveRegWeight,
+            Layers = config.EffectiveLayers,
+            Device = device,
+        };
+        return config.Descriptor.Create(context, items);
+    }
+
+    /// <summary>The modalities, each preprocessed with the default row preprocessing (L2), concatenated per item.</summary>
+    public static Tensor FeatureTensor(InteractionDataset dataset, Device device)
+    {
+        int width = dataset.Modalities.Sum(modality => modality.Dimension);
+        float[] values = new float[(long)dataset.ItemCount * width];
+        var preprocessing = new FeaturePreprocessing();
+        int offset = 0;
+        foreach (ModalityFeatures modality in dataset.Modalities)
+        {
+            float[] rows = (float[])modality.Values.Clone();
+            preprocessing.Apply(rows, modality.Dimension, []);
+            for (int item = 0; item < dataset.ItemCount; item++)
+            {
+                rows.AsSpan(item * modality.Dimension, modality.Dimension).CopyTo(values.AsSpan((item * width) + offset, modality.Dimension));
+            }
+
+            offset += modality.Dimension;
+        }
+
+        return tensor(values, [dataset.ItemCount, width], ScalarType.Float32, device);
+    }
+
+    public static long CountParameters(nn.Module model) => model.parameters().Sum(parameter => parameter.numel());
+
+    private static void WriteVectors(string path, Tensor vectors)
+    {
+        using Tensor host = vectors.to(CPU).contiguous();
+        float[] values = host.data<float>().ToArray();
+        NpyFile.Write(path, values, (int)host.shape[0], (int)host.shape[1]);
+    }
+
+    private static Dictionary<string, object> ConfigDictionary(RunConfig config, InteractionDataset dataset)
+    {
+        var values = new Dictionary<string, object>
+        {
+            ["dataset"] = dataset.Name,
+            ["datasetHash"] = dataset.ContentHash,
+            ["backbone"] = config.Backbone,
+            ["items"] = config.Items,
+            ["embeddingSize"] = config.EmbeddingSize,
+            ["regWeight"] = config.EffectiveRegWeight,
+            ["layers"] = config.EffectiveLayers,
+            ["learningRate"] = config.Training.LearningRate,
+            ["batchSize"] = config.Training.BatchSize,
+            ["maxEpochs"] = config.Training.MaxEpochs,
+            ["patience"] = config.Training.Patience,
+            ["validMetric"] = config.Training.ValidMetric,
+            ["seed"] = config.Training.Seed,
+            ["coldItems"] = config.ColdItems,
+        };
+        if (config.IsMotor)
+        {
+            values["m"] = config.SubspaceCount;
+            values["k"] = config.CentroidCount;
+            values["opq"] = config.UseOpq;
+            values["modalities"] = dataset.Modalities.Select(modality => modality.Name).ToArray();
+            values["tcn"] = config.Encoder.UseTcn;
+            values["tcnOrder"] = config.Encoder.Order.ToString().ToLowerInvariant();
+            values["tcnLayers"] = config.Encoder.CrossLayers;
+            values["tcnBranches"] = config.Encoder.Branches.ToString().ToLowerInvariant();
+            values["sharedTokenTable"] = config.Encoder.SharedTokenTable;
+        }
+
+        return values;
+    }
+}
