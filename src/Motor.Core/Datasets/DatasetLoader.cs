@@ -280,7 +280,7 @@ public static class DatasetLoader
         int lineNumber = 1;
         ReadOnlySpan<byte> headerLine = NextLine(ref text);
         string header = Encoding.UTF8.GetString(headerLine);
-        string[] columns = header.Split('\t');
+        string[] columns = header.Split('\t', StringSplitOptions.TrimEntries);
         string expected = $"expected the tab-separated columns {string.Join(", ", s_requiredColumns)} and optionally {string.Join(", ", s_optionalColumns)}";
         if (string.IsNullOrWhiteSpace(header))
         {
