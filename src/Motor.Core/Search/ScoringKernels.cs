@@ -7,7 +7,8 @@ namespace Motor.Core.Search;
 
 /// <summary>
 /// Dot-product kernels over padded float32 rows (row length a multiple of 16). AVX-512 when the hardware has it,
-/// otherwise <see cref="Vector{T}"/> (AVX2, NEON, ...).
+/// otherwise <see cref="Vector{T}"/> (AVX2, NEON, ...). The kernels are AggressiveOptimization: they are the hot path, and
+/// tier-0 SIMD code (what runs for the first ~100 ms of a process otherwise) is many times slower.
 /// </summary>
 internal static unsafe class ScoringKernels
 {
@@ -44,6 +45,7 @@ internal static unsafe class ScoringKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreRows512(float* rows, int rowCount, int dimension, float* query, float* scores)
     {
         int r = 0;
@@ -105,6 +107,7 @@ internal static unsafe class ScoringKernels
         return Vector128.Create(Vector128.Sum(a4), Vector128.Sum(b4), Vector128.Sum(c4), Vector128.Sum(d4));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreRowsPortable(float* rows, int rowCount, int dimension, float* query, float* scores)
     {
         int width = Vector<float>.Count;
@@ -142,6 +145,7 @@ internal static unsafe class ScoringKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreBlock512(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores)
     {
         const int Width = 64;
@@ -213,6 +217,7 @@ internal static unsafe class ScoringKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreBlockPortable(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores)
     {
         int lanes = Vector<float>.Count;

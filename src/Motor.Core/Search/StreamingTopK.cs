@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Motor.Core.Search;
@@ -33,6 +34,7 @@ internal sealed class StreamingTopK
     }
 
     /// <summary>Offers scores[i] for items firstItem + i of one query (NaN and minus infinity never admitted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void OfferScores(int query, float* scores, int count, int firstItem, Func<int, bool>? exclude)
     {
         int i = 0;
@@ -61,6 +63,7 @@ internal sealed class StreamingTopK
     /// Offers a block of scores laid out as scores[r * width + lane] for items firstItem + r and queries firstQuery + lane
     /// (the output of <see cref="ScoringKernels.ScoreBlock"/>); width is a multiple of the SIMD width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void OfferBlock(int firstQuery, int width, float* scores, int rowCount, int firstItem, Func<int, int, bool>? exclude)
     {
         int lanes = Vector<float>.Count;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -109,6 +110,7 @@ internal static unsafe class VectorRowCodec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeHalves(ushort* source, int count, float* destination)
     {
         int i = 0;
@@ -149,6 +151,7 @@ internal static unsafe class VectorRowCodec
         return Vector.AsVectorSingle(Vector.AsVectorUInt32(magnitude) | ((bits & signMask) << 16));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeBytes(sbyte* source, float scale, int count, float* destination)
     {
         int i = 0;
