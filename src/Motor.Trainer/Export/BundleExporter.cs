@@ -1,0 +1,205 @@
+using System.Reflection;
+using Motor.Core.Bundles;
+using Motor.Core.Datasets;
+using Motor.Core.Features;
+using Motor.Inference.Encoding;
+using Motor.Trainer.Backbones;
+using Motor.Trainer.Tokenization;
+using Motor.Trainer.Training;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace Motor.Trainer.Export;
+
+/// <summary>What <see cref="BundleExporter.Export"/> wrote and how the ONNX encoder compared with TorchSharp.</summary>
+internal sealed record ExportResult(ModelBundle Bundle, double? EncoderMaxAbsDifference, int EncoderItemsCompared);
+
+/// <summary>
+/// A run folder + its dataset -> a model bundle (ARCHITECTURE.md, "The model bundle"): the run's serving vectors, the
+/// training items, ID maps, and for MOTOR the codebooks, token table and item_encoder.onnx. The encoder is checked against
+/// the TorchSharp model on every catalog item before the bundle is written.
+/// </summary>
+internal static class BundleExporter
+{
+    /// <summary>Largest ONNX-vs-TorchSharp difference accepted at export; above it the export fails rather than ship a wrong encoder.</summary>
+    public const double EncoderTolerance = 1e-4;
+
+    public const string EncoderDifferenceMetric = "encoder.maxAbsDifference";
+
+    public static string TrainerVersion { get; } =
+        typeof(BundleExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public static ExportResult Export(TrainingRunDirectory run, InteractionDataset dataset, string outDirectory, bool overwrite = false, Action<string>? log = null)
+    {
+        RunConfig config = run.Config;
+        if (!string.Equals(run.DatasetHash, dataset.ContentHash, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"--data: dataset '{dataset.Name}' ({dataset.DirectoryPath}) has content hash {dataset.ContentHash[..12]}..., the run was trained on '{run.DatasetName}' with {run.DatasetHash[..Math.Min(12, run.DatasetHash.Length)]}...");
+        }
+
+        InteractionDataset training = config.ColdItems > 0 ? ItemHoldout.Create(dataset, config.ColdItems, config.Training.Seed).TrainingView : dataset;
+        TokenizerResult? tokenizer = config.IsMotor ? TokenizerResult.Load(run.TokenizerPath) : null;
+        if (tokenizer is not null && tokenizer.Tokens.ItemCount != dataset.ItemCount)
+        {
+            throw new DatasetFormatException(Path.Combine(run.TokenizerPath, TokenizerResult.TokensFileName), $"{tokenizer.Tokens.ItemCount} items, the dataset has {dataset.ItemCount}");
+        }
+
+        (NpyArray users, NpyArray items) = run.ReadVectors();
+        if (users.Rows != dataset.UserCount || items.Rows != dataset.ItemCount || users.Columns != items.Columns)
+        {
+            throw new DatasetFormatException(run.DirectoryPath, $"vectors {users.Rows} x {users.Columns} (users) and {items.Rows} x {items.Columns} (items) do not fit the dataset ({dataset.UserCount} users, {dataset.ItemCount} items)");
+        }
+
+        string? encoderFile = null;
+        double? difference = null;
+        IReadOnlyList<string> encoderInputs = [];
+        try
+        {
+            if (config.IsMotor)
+            {
+                using var scope = NewDisposeScope();
+                using Backbone model = TrainingRun.CreateModel(training, config, tokenizer!.Tokens, CPU);
+                model.load(run.WeightsPath);
+                model.eval();
+                ModelProto onnx = ItemEncoderExporter.Build(model, TrainerVersion);
+                encoderInputs = ItemEncoderExporter.InputsOf(onnx);
+                if (ItemEncoderExporter.VectorSizeOf(onnx) != items.Columns)
+                {
+                    throw new InvalidOperationException($"export: the encoder produces {ItemEncoderExporter.VectorSizeOf(onnx)} values per item, the run's vectors have {items.Columns}");
+                }
+
+                encoderFile = Path.Combine(Path.GetTempPath(), $"motor-encoder-{Guid.NewGuid():N}.onnx");
+                ItemEncoderExporter.Write(onnx, encoderFile);
+                difference = CompareWithTorch(model, tokenizer.Tokens, encoderFile, encoderInputs, items.Columns, training);
+                log?.Invoke($"item encoder: ONNX Runtime vs TorchSharp on all {dataset.ItemCount} items: max abs difference {difference:E2}");
+                if (difference > EncoderTolerance)
+                {
+                    throw new InvalidOperationException($"export: ONNX encoder differs from the TorchSharp model by {difference:E2} (> {EncoderTolerance:E0}); not writing the bundle");
+                }
+            }
+
+            var metrics = new Dictionary<string, double>(run.Metrics);
+            if (difference is not null)
+            {
+                metrics[EncoderDifferenceMetric] = difference.Value;
+            }
+
+            var manifest = new BundleManifest
+            {
+                FormatVersion = BundleManifest.CurrentFormatVersion,
+                Version = Path.GetFileName(Path.GetFullPath(outDirectory).TrimEnd(Path.DirectorySeparatorChar)),
+                Dataset = new BundleDataset(dataset.Name, dataset.ContentHash, dataset.UserCount, dataset.ItemCount),
+                Modalities = Modalities(dataset, tokenizer),
+                Quantization = tokenizer is null ? null : new BundleQuantization(tokenizer.Options.SubspaceCount, tokenizer.Options.CentroidCount, tokenizer.Options.UseOpq),
+                Backbone = config.Backbone,
+                ItemRepresentation = config.Items,
+                EmbeddingSize = config.EmbeddingSize,
+                VectorSize = items.Columns,
+                EncoderInputs = encoderInputs,
+
+                // TrainingRun.FeatureTensor: each modality L2-normalised, no centring.
+                EncoderFeatures = encoderInputs.Contains(ItemEncoderSession.FeaturesInput) ? new BundleEncoderFeatures(L2Normalize: true) : null,
+                Metrics = metrics,
+                CreatedAt = DateTimeOffset.UtcNow,
+                TrainerVersion = TrainerVersion,
+                Files = [],
+            };
+
+            string? source = encoderFile;
+            var contents = new ModelBundleContents
+            {
+                Manifest = manifest,
+                UserVectors = users.Values,
+                ItemVectors = items.Values,
+                TrainingItemsByUser = training.TrainByUser,
+                UserExternalIds = [.. Enumerable.Range(0, dataset.UserCount).Select(Id)],
+                ItemExternalIds = [.. Enumerable.Range(0, dataset.ItemCount).Select(Id)],
+                Codebooks = tokenizer?.Codebooks ?? [],
+                FeatureMeans = tokenizer?.FeatureMeans ?? [],
+                ItemTokens = tokenizer?.Tokens,
+                WriteItemEncoder = source is null ? null : stream =>
+                {
+                    using FileStream input = File.OpenRead(source);
+                    input.CopyTo(stream);
+                },
+            };
+            ModelBundle bundle = ModelBundleWriter.Write(outDirectory, contents, overwrite);
+            return new ExportResult(bundle, difference, difference is null ? 0 : dataset.ItemCount);
+        }
+        finally
+        {
+            if (encoderFile is not null)
+            {
+                File.Delete(encoderFile);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the backbone scores for each item if it had no interactions, computed by TorchSharp (METHOD.md section 6):
+    /// BPR z_i; LightGCN z_i / (L+1); VBPR [z_i ; E f_i + b] (its serving vectors never depend on interactions).
+    /// </summary>
+    public static Tensor TorchColdServingVectors(Backbone model)
+    {
+        using (no_grad())
+        {
+            switch (model)
+            {
+                case BprMf:
+                    return model.Items.All().detach();
+                case LightGcn lightGcn:
+                    return (model.Items.All() / (lightGcn.Layers + 1)).detach();
+                case Vbpr:
+                    using (ServingVectors serving = model.ComputeServingVectors())
+                    {
+                        return serving.Items.clone();
+                    }
+
+                default:
+                    throw new NotSupportedException($"export: no cold-item serving rule for backbone '{model.GetName()}'");
+            }
+        }
+    }
+
+    /// <summary>Max |ONNX Runtime − TorchSharp| over every value of every catalog item.</summary>
+    private static double CompareWithTorch(Backbone model, Motor.Core.Tokenization.TokenTable tokens, string encoderFile, IReadOnlyList<string> inputs, int vectorSize, InteractionDataset training)
+    {
+        using Tensor reference = TorchColdServingVectors(model).to(CPU).contiguous();
+        float[] expected = reference.data<float>().ToArray();
+        long[] codes = new long[(long)tokens.ItemCount * tokens.TokensPerItem];
+        for (int item = 0; item < tokens.ItemCount; item++)
+        {
+            tokens.CopyItem(item, codes.AsSpan(item * tokens.TokensPerItem, tokens.TokensPerItem));
+        }
+
+        float[] features = [];
+        if (inputs.Contains(ItemEncoderSession.FeaturesInput))
+        {
+            using Tensor featureTensor = TrainingRun.FeatureTensor(training, CPU);
+            features = featureTensor.data<float>().ToArray();
+        }
+
+        using ItemEncoderSession session = ItemEncoderSession.Open(encoderFile, inputs, tokens.TokensPerItem, vectorSize, ExecutionProviderPreference.Cpu);
+        float[] actual = session.Encode(codes, features, tokens.ItemCount);
+        double max = 0;
+        for (int index = 0; index < expected.Length; index++)
+        {
+            max = Math.Max(max, Math.Abs(expected[index] - actual[index]));
+        }
+
+        return max;
+    }
+
+    private static IReadOnlyList<BundleModality> Modalities(InteractionDataset dataset, TokenizerResult? tokenizer)
+    {
+        if (tokenizer is null)
+        {
+            // ID bundles: informational (VBPR's features are L2-normalised, never centred).
+            return [.. dataset.Modalities.Select(modality => new BundleModality(modality.Name, modality.Dimension, true, false))];
+        }
+
+        return [.. tokenizer.Codebooks.Select(codebook => new BundleModality(codebook.Modality, codebook.Dimension, tokenizer.Options.Preprocessing.L2Normalize, tokenizer.Options.Preprocessing.MeanCenter))];
+    }
+
+    private static string Id(int index) => index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

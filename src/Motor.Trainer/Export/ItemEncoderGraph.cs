@@ -1,0 +1,189 @@
+using Motor.Inference.Encoding;
+using Motor.Trainer.Backbones;
+using Motor.Trainer.Items;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace Motor.Trainer.Export;
+
+/// <summary>
+/// How a backbone turns z_i into the vector it scores for an item without interactions (METHOD.md section 6).
+/// </summary>
+internal sealed record ServingTransform
+{
+    /// <summary>BPR: z_i as is.</summary>
+    public static ServingTransform Identity { get; } = new();
+
+    /// <summary>
+    /// LightGCN's layer mean over L+1 layers: an isolated node's propagated layers are zero, so its serving vector is
+    /// z_i / (L+1). 1 = no division.
+    /// </summary>
+    public int LayerMeanDivisor { get; init; } = 1;
+
+    /// <summary>VBPR: E (ProjectedSize x FeatureSize, torch Linear layout); the vector is [z_i ; features·Eᵀ + b].</summary>
+    public float[]? FeatureProjection { get; init; }
+
+    /// <summary>b of the feature projection (ProjectedSize values); empty for none.</summary>
+    public float[] FeatureProjectionBias { get; init; } = [];
+
+    /// <summary>F: the width of the encoder's "features" input (preprocessed, concatenated modalities).</summary>
+    public int FeatureSize { get; init; }
+
+    public int ProjectedSize { get; init; }
+
+    public bool TakesFeatures => FeatureProjection is not null;
+
+    public int VectorSize(int dimension) => dimension + (TakesFeatures ? ProjectedSize : 0);
+
+    /// <summary>The serving rule of a trained backbone, with the weights it needs.</summary>
+    public static ServingTransform For(Backbone backbone)
+    {
+        switch (backbone)
+        {
+            case BprMf:
+                return Identity;
+            case LightGcn lightGcn:
+                return new ServingTransform { LayerMeanDivisor = lightGcn.Layers + 1 };
+            case Vbpr:
+                Dictionary<string, Tensor> state = backbone.state_dict();
+                using (Tensor weight = state["item_linear.weight"].detach().to(ScalarType.Float32).cpu().contiguous())
+                using (Tensor bias = state["item_linear.bias"].detach().to(ScalarType.Float32).cpu().contiguous())
+                {
+                    return new ServingTransform
+                    {
+                        FeatureProjection = weight.data<float>().ToArray(),
+                        FeatureProjectionBias = bias.data<float>().ToArray(),
+                        ProjectedSize = (int)weight.shape[0],
+                        FeatureSize = (int)weight.shape[1],
+                    };
+                }
+
+            default:
+                throw new NotSupportedException($"export: no ONNX serving transform for backbone '{backbone.GetName()}' yet (METHOD.md section 6 defines one per backbone)");
+        }
+    }
+}
+
+/// <summary>
+/// Writes item_encoder.onnx: token codes (int64 [N, T], modality-major, codes in [0, K)) [+ features float [N, F]] ->
+/// serving item vectors (float [N, VectorSize]), reproducing <see cref="MotorItemEncoder.forward"/> operation by
+/// operation (same summation and multiplication order) followed by the backbone's <see cref="ServingTransform"/>.
+/// </summary>
+internal static class ItemEncoderGraph
+{
+    public static ModelProto Build(MotorEncoderWeights weights, ServingTransform serving, string producerVersion)
+    {
+        MotorEncoderOptions options = weights.Options;
+        int dimension = weights.Dimension;
+        int subspaces = weights.SubspaceCount;
+        var graph = new OnnxGraphBuilder("motor_item_encoder");
+        string tokens = graph.Int64Input(ItemEncoderSession.TokensInput, weights.TokensPerItem);
+        string? features = serving.TakesFeatures ? graph.FloatInput(ItemEncoderSession.FeaturesInput, serving.FeatureSize) : null;
+
+        // Token code -> row of its modality's table: j*K + code (M*K-row tables) or code (shared K-row table).
+        string rows = tokens;
+        if (!options.SharedTokenTable)
+        {
+            long[] offsets = new long[weights.TokensPerItem];
+            for (int token = 0; token < offsets.Length; token++)
+            {
+                offsets[token] = (long)(token % subspaces) * weights.CentroidCount;
+            }
+
+            rows = graph.Add(tokens, graph.Int64Initializer("row_offsets", offsets, offsets.Length), "token_rows");
+        }
+
+        var perModality = new string[weights.ModalityCount];
+        for (int modality = 0; modality < weights.ModalityCount; modality++)
+        {
+            string table = graph.FloatInitializer($"token_tables.{modality}", weights.TokenTables[modality], weights.TableRows, dimension);
+            string modalityRows = weights.ModalityCount == 1
+                ? rows
+                : graph.Slice(rows, 1, modality * subspaces, (modality + 1) * subspaces, $"rows_{modality}");
+            perModality[modality] = graph.Gather(table, modalityRows, $"token_vectors_{modality}");
+        }
+
+        string z;
+        if (!options.UseTcn)
+        {
+            string all = graph.Concat(perModality, 1, "token_vectors");
+            string sum = graph.ReduceSum(all, 1, "token_sum");
+            z = graph.Div(sum, graph.ScalarFloat("token_count", weights.TokensPerItem), "z");
+        }
+        else
+        {
+            var outputs = new List<string>();
+            int branch = 0;
+            if (options.Branches != TcnBranches.Agnostic)
+            {
+                for (int modality = 0; modality < weights.ModalityCount; modality++)
+                {
+                    outputs.Add(Branch(graph, perModality[modality], weights, branch, options));
+                    branch++;
+                }
+            }
+
+            if (options.Branches != TcnBranches.Specific)
+            {
+                string all = graph.Concat(perModality, 1, "token_vectors");
+                outputs.Add(Branch(graph, all, weights, branch, options));
+            }
+
+            string crossed = graph.Concat(outputs, 1, "crossed");
+            int crossedWidth = outputs.Count * options.BranchWidth;
+            z = graph.Linear(crossed, weights.ProjectionWeight, weights.ProjectionBias, crossedWidth, dimension, "projection");
+        }
+
+        string vector = z;
+        if (serving.LayerMeanDivisor != 1)
+        {
+            vector = graph.Div(vector, graph.ScalarFloat("layer_count", serving.LayerMeanDivisor), "layer_mean");
+        }
+
+        if (features is not null)
+        {
+            string projected = graph.Linear(features, serving.FeatureProjection, serving.FeatureProjectionBias, serving.FeatureSize, serving.ProjectedSize, "feature_projection");
+            vector = graph.Concat([vector, projected], 1, "vbpr_vector");
+        }
+
+        graph.FloatOutput(vector, ItemEncoderSession.VectorsOutput, serving.VectorSize(dimension));
+        var metadata = new Dictionary<string, string>
+        {
+            ["motor.encoder"] = options.Describe(),
+            ["motor.modalities"] = weights.ModalityCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["motor.subspaces"] = subspaces.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["motor.centroids"] = weights.CentroidCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return graph.ToModel(producerVersion, metadata);
+    }
+
+    /// <summary>One TCN branch over token vectors [N, t, d]: as <c>TcnBranch.forward</c>.</summary>
+    private static string Branch(OnnxGraphBuilder graph, string tokenVectors, MotorEncoderWeights weights, int branch, MotorEncoderOptions options)
+    {
+        string prefix = $"branch{branch}";
+        string sum = graph.ReduceSum(tokenVectors, 1, $"{prefix}_sum");
+        if (options.Order == TcnOrder.First)
+        {
+            return sum;
+        }
+
+        // 0.5 * ((sum * sum) - (e * e).sum(1)), in torch's order of operations.
+        string sumSquared = graph.Mul(sum, sum, $"{prefix}_sum_sq");
+        string squares = graph.Mul(tokenVectors, tokenVectors, $"{prefix}_sq");
+        string squareSum = graph.ReduceSum(squares, 1, $"{prefix}_sq_sum");
+        string difference = graph.Sub(sumSquared, squareSum, $"{prefix}_diff");
+        string biInteraction = graph.Mul(graph.ScalarFloat($"{prefix}_half", 0.5f), difference, $"{prefix}_bi");
+        string x0 = graph.Concat([sum, biInteraction], 1, $"{prefix}_x0");
+        string x = x0;
+        int width = options.BranchWidth;
+        IReadOnlyList<CrossLayerWeights> layers = weights.Branches[branch];
+        for (int layer = 0; layer < layers.Count; layer++)
+        {
+            string linear = graph.Linear(x, layers[layer].Weight, layers[layer].Bias, width, width, $"branches.{branch}.cross.{layer}");
+            string gated = graph.Mul(x0, linear, $"{prefix}_cross{layer}_gated");
+            x = graph.Add(gated, x, $"{prefix}_cross{layer}");
+        }
+
+        return x;
+    }
+}
