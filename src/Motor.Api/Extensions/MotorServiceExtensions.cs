@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Motor.Api.Configuration;
 using Motor.Api.FirstRun;
@@ -28,17 +29,17 @@ public static class MotorServiceExtensions
         IServiceCollection services = builder.Services;
         IConfigurationSection section = builder.Configuration.GetSection(MotorOptions.SectionName);
         services.AddOptions<MotorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
-        MotorOptions options = section.Get<MotorOptions>() ?? new MotorOptions();
 
+        // Options are read when services are resolved, not here: hosts such as the test server add configuration after this runs.
         builder.AddMotorLogging();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<MotorOptions>>((kestrel, motor) => kestrel.Limits.MaxRequestBodySize = motor.Value.MaxBodyBytes);
 
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ServedModelVersion>();
-        services.AddItemStore(options.Store);
-        services.AddSingleton<VectorIndexFactory>(_ =>
+        services.AddItemStore();
+        services.AddSingleton<VectorIndexFactory>(provider =>
         {
-            VectorPrecision precision = Enum.Parse<VectorPrecision>(options.IndexPrecision, ignoreCase: true);
+            VectorPrecision precision = Enum.Parse<VectorPrecision>(provider.GetRequiredService<IOptions<MotorOptions>>().Value.IndexPrecision, ignoreCase: true);
             return (vectors, count, dimension) => new ExactVectorIndex(dimension, vectors.AsSpan(0, count * dimension), precision);
         });
         services.AddSingleton<ModelHost>();
@@ -58,7 +59,17 @@ public static class MotorServiceExtensions
         services.Configure<RouteHandlerOptions>(routeHandler => routeHandler.ThrowOnBadRequest = true);
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Instance ??= $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}";
+            HttpRequest request = context.HttpContext.Request;
+            context.ProblemDetails.Instance ??= $"{request.Method} {request.Path}";
+
+            // Framework answers (no route, wrong method, wrong content type) come without a detail: say what was expected.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => $"no route matches {request.Method} {request.Path}; the API is under /v1 (see /swagger)",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}",
+                StatusCodes.Status415UnsupportedMediaType => $"the body must be JSON (Content-Type: application/json), got '{request.ContentType ?? "none"}'",
+                _ => null,
+            };
             context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
             context.ProblemDetails.Extensions["modelVersion"] = context.HttpContext.RequestServices.GetRequiredService<ServedModelVersion>().Value;
         });
@@ -68,7 +79,7 @@ public static class MotorServiceExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyAuthenticationHandler.PolicyName, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
-        services.AddPerKeyRateLimiting(options.RateLimit);
+        services.AddPerKeyRateLimiting();
 
         services.AddHealthChecks()
             .AddCheck<ModelHealthCheck>("model", tags: ["ready"])
@@ -77,16 +88,12 @@ public static class MotorServiceExtensions
         return builder;
     }
 
-    private static IServiceCollection AddItemStore(this IServiceCollection services, StoreOptions store)
+    private static IServiceCollection AddItemStore(this IServiceCollection services)
     {
-        if (!store.UsesRedis)
+        // One shared multiplexer per process; created only when Redis is configured.
+        services.AddSingleton<IConnectionMultiplexer>(provider =>
         {
-            services.AddSingleton<IItemStore>(provider => new EmbeddedItemStore(store.EmbeddedPath, provider.GetRequiredService<ILogger<EmbeddedItemStore>>()));
-            return services;
-        }
-
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
-        {
+            StoreOptions store = provider.GetRequiredService<IOptions<MotorOptions>>().Value.Store;
             ConfigurationOptions configuration = ConfigurationOptions.Parse(store.Redis!);
 
             // Start and keep running while Redis is down; fail writes fast instead of queueing them.
@@ -96,11 +103,17 @@ public static class MotorServiceExtensions
             configuration.ReconnectRetryPolicy = new LinearRetry(500);
             return ConnectionMultiplexer.Connect(configuration);
         });
-        services.AddSingleton<IItemStore>(provider => new RedisItemStore(
-            provider.GetRequiredService<IConnectionMultiplexer>(),
-            store.RedisKeyPrefix,
-            TimeSpan.FromMilliseconds(store.FeedPollMilliseconds),
-            provider.GetRequiredService<ILogger<RedisItemStore>>()));
+        services.AddSingleton<IItemStore>(provider =>
+        {
+            StoreOptions store = provider.GetRequiredService<IOptions<MotorOptions>>().Value.Store;
+            return store.UsesRedis
+                ? new RedisItemStore(
+                    provider.GetRequiredService<IConnectionMultiplexer>(),
+                    store.RedisKeyPrefix,
+                    TimeSpan.FromMilliseconds(store.FeedPollMilliseconds),
+                    provider.GetRequiredService<ILogger<RedisItemStore>>())
+                : new EmbeddedItemStore(store.EmbeddedPath, provider.GetRequiredService<ILogger<EmbeddedItemStore>>());
+        });
         return services;
     }
 
@@ -111,7 +124,7 @@ public static class MotorServiceExtensions
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
             .Enrich.FromLogContext()
             .Enrich.With(new ModelVersionEnricher(services.GetRequiredService<ServedModelVersion>()))
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
@@ -123,7 +136,7 @@ public static class MotorServiceExtensions
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseSerilogRequestLogging(logging =>
         {
-            logging.MessageTemplate = "HTTP {RequestMethod} {RoutePattern} responded {StatusCode} in {Elapsed:0.000} ms";
+            logging.MessageTemplate = "HTTP {RequestMethod:l} {RoutePattern:l} responded {StatusCode} in {Elapsed:0.000} ms";
             logging.EnrichDiagnosticContext = (diagnostics, context) =>
                 diagnostics.Set("RoutePattern", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? string.Empty);
 

@@ -19,7 +19,7 @@ public sealed class DemoBundleProvider(IOptions<MotorOptions> options, ILogger<D
         string root = Path.GetFullPath(settings.DemoBundleDirectory);
         string? dataPath = string.IsNullOrWhiteSpace(settings.DataPath) ? null : Path.GetFullPath(settings.DataPath);
         string key = dataPath is null ? "synthetic" : $"{Path.GetFileName(dataPath.TrimEnd(Path.DirectorySeparatorChar))}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dataPath)))[..8]}";
-        string bundlePath = Path.Combine(root, key, "bundle");
+        string bundlePath = Path.Combine(root, key, $"demo-{key}-motor-bpr");
         if (File.Exists(Path.Combine(bundlePath, BundleFileNames.Manifest)))
         {
             try
@@ -45,7 +45,7 @@ public sealed class DemoBundleProvider(IOptions<MotorOptions> options, ILogger<D
             "No bundle configured (Motor:BundlePath is empty): training a small MOTOR model on {DatasetPath} and exporting a bundle to {BundlePath}; this happens once, later starts reuse it. Set Motor:BundlePath to serve a bundle trained with Motor.Trainer",
             datasetPath, bundlePath);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Run(() => DemoBundleTrainer.TrainAndExport(datasetPath, Path.Combine(root, key), bundlePath, message => logger.LogInformation("Trainer: {TrainerMessage}", message), cancellationToken), cancellationToken);
+        await Task.Run(() => DemoBundleTrainer.TrainAndExport(datasetPath, Path.Combine(root, key, "run"), bundlePath, message => logger.LogInformation("Trainer: {TrainerMessage}", message), cancellationToken), cancellationToken);
         logger.LogInformation("First-run bundle ready in {TrainSeconds:0.0} s: {BundlePath}", stopwatch.Elapsed.TotalSeconds, bundlePath);
         return bundlePath;
     }

@@ -1,8 +1,60 @@
+using Motor.Core.Bundles;
+using Motor.Core.Datasets;
+using Motor.Trainer.Devices;
+using Motor.Trainer.Export;
+using Motor.Trainer.Native;
+using Motor.Trainer.Training;
+
 namespace Motor.Api.FirstRun;
 
-/// <summary>Trains the first-run model in process and exports its bundle (Motor.Trainer's library entry points).</summary>
+/// <summary>
+/// Trains the first-run model in process with Motor.Trainer (a small MOTOR BPR model, CPU) and exports its bundle.
+/// Small on purpose: it runs on the first start of a fresh clone and in the test fixture.
+/// </summary>
 public static class DemoBundleTrainer
 {
-    public static void TrainAndExport(string datasetPath, string workDirectory, string bundlePath, Action<string> log, CancellationToken cancellationToken)
-        => throw new NotSupportedException("integration with the trainer's library entry points pending");
+    public static RunConfig DemoConfig { get; } = new()
+    {
+        Backbone = "bpr",
+        Items = "motor",
+        EmbeddingSize = 32,
+        SubspaceCount = 8,
+        CentroidCount = 32,
+        Encoder = new Trainer.Items.MotorEncoderOptions { Dimension = 32, CrossLayers = 1 },
+        Training = new TrainingOptions { MaxEpochs = 40, Patience = 8, BatchSize = 1024, LearningRate = 5e-3, Seed = 999 },
+    };
+
+    /// <summary>Trains on <paramref name="datasetPath"/> into the run folder <paramref name="runDirectory"/>, then exports the bundle to <paramref name="bundlePath"/>.</summary>
+    public static ModelBundle TrainAndExport(string datasetPath, string runDirectory, string bundlePath, Action<string> log, CancellationToken cancellationToken)
+    {
+        Train(datasetPath, runDirectory, log, cancellationToken);
+        return Export(runDirectory, datasetPath, bundlePath, log);
+    }
+
+    public static void Train(string datasetPath, string runDirectory, Action<string> log, CancellationToken cancellationToken)
+    {
+        // Before the first torch call in this process (the GLIBCXX fix of ENVIRONMENT.md).
+        TorchNativeFix.EnsureApplied();
+        InteractionDataset dataset = DatasetLoader.Load(datasetPath);
+        log($"dataset '{dataset.Name}': {dataset.UserCount} users, {dataset.ItemCount} items, {dataset.InteractionCount} interactions, modalities {string.Join(", ", dataset.Modalities.Select(modality => $"{modality.Name} ({modality.Dimension})"))}");
+        TorchDevice device = TorchDevice.Resolve("cpu", log);
+        RunMetrics metrics = TrainingRun.Execute(dataset, DemoConfig, device, runDirectory, onEpoch: report =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (report.Epoch % 10 == 0)
+            {
+                log($"epoch {report.Epoch}/{report.MaxEpochs}: loss {report.Loss:0.0000}, valid {DemoConfig.Training.ValidMetric} {report.ValidMetric:0.0000} (best {report.BestValidMetric:0.0000} at epoch {report.BestEpoch})");
+            }
+        }, log: log);
+        log($"trained {metrics.Epochs} epochs (best {metrics.BestEpoch}) in {metrics.SecondsTotal:0.0} s; test {string.Join(", ", metrics.Test.Where(pair => pair.Key.EndsWith("@20", StringComparison.Ordinal)).Select(pair => $"{pair.Key} {pair.Value:0.0000}"))}");
+    }
+
+    public static ModelBundle Export(string runDirectory, string datasetPath, string bundlePath, Action<string> log)
+    {
+        TorchNativeFix.EnsureApplied();
+        InteractionDataset dataset = DatasetLoader.Load(datasetPath);
+        ExportResult result = BundleExporter.Export(TrainingRunDirectory.Load(runDirectory), dataset, bundlePath, overwrite: true, log);
+        log($"exported bundle {result.Bundle.Manifest.Version} ({result.Bundle.ItemCount} items, vectors {result.Bundle.VectorSize}); ONNX encoder max abs difference to TorchSharp {result.EncoderMaxAbsDifference:E2}");
+        return result.Bundle;
+    }
 }

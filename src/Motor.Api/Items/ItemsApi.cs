@@ -24,7 +24,7 @@ public static class ItemsApi
 
         RouteGroupBuilder writes = api.MapGroup(string.Empty).RequireAuthorization(ApiKeyAuthenticationHandler.PolicyName);
 
-        writes.MapPost("/", PostItem)
+        writes.MapPost(string.Empty, PostItem)
             .WithName("IngestItem")
             .WithSummary("Ingest a new (cold-start) item")
             .WithDescription("External item ID and one raw feature vector per modality of the served bundle. The service preprocesses, tokenizes with the bundle's codebooks and encodes with the ONNX item encoder; once acknowledged (durable in the store) the item is returned by recommendations and similar items on every replica. Idempotent: the same body again answers 200 with the same item; different features for an existing ID answer 409 (use PUT to replace). Needs X-Api-Key.")

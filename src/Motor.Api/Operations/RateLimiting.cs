@@ -12,9 +12,12 @@ namespace Motor.Api.Operations;
 /// </summary>
 public static class RateLimiting
 {
-    public static IServiceCollection AddPerKeyRateLimiting(this IServiceCollection services, RateLimitOptions options)
-        => services.AddRateLimiter(limiter =>
+    public static IServiceCollection AddPerKeyRateLimiting(this IServiceCollection services)
+    {
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<Microsoft.Extensions.Options.IOptions<MotorOptions>>((limiter, motor) =>
         {
+            RateLimitOptions options = motor.Value.RateLimit;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 string? fingerprint = context.User.FindFirst(ApiKeyAuthenticationHandler.FingerprintClaim)?.Value;
@@ -46,4 +49,6 @@ public static class RateLimiting
                 });
             };
         });
+        return services;
+    }
 }

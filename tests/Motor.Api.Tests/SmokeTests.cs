@@ -1,7 +1,0 @@
-namespace Motor.Api.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.NotNull(typeof(SmokeTests).Assembly);
-}
