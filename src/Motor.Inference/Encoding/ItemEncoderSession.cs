@@ -165,8 +165,9 @@ public sealed class ItemEncoderSession : IDisposable
                 cudaOptions.AppendExecutionProvider_CUDA(0);
                 return (new InferenceSession(path, cudaOptions), "CUDA");
             }
-            catch (OnnxRuntimeException exception)
+            catch (Exception exception) when (exception is OnnxRuntimeException or EntryPointNotFoundException)
             {
+                // The CPU-only native library has no CUDA entry point at all: EntryPointNotFoundException, not OnnxRuntimeException.
                 cudaOptions.Dispose();
                 if (preference == ExecutionProviderPreference.Cuda)
                 {
