@@ -11,6 +11,24 @@ public sealed class PqTokenizerTests(ITestOutputHelper output)
 {
     private static readonly TokenizerOptions s_tiktokOptions = new() { SubspaceCount = 8, CentroidCount = 256, Iterations = 25, Seed = 999 };
 
+    /// <summary>One fit of the tiktok tokenizer shared by the tests of this class (it is the slow part).</summary>
+    private static readonly Dictionary<string, (InteractionDataset Dataset, TokenizerResult Result)> s_fits = [];
+
+    private static (InteractionDataset Dataset, TokenizerResult Result) FitTiktok(string data)
+    {
+        lock (s_fits)
+        {
+            if (!s_fits.TryGetValue(data, out var fit))
+            {
+                InteractionDataset dataset = DatasetLoader.Load(data);
+                fit = (dataset, PqTokenizer.Fit(dataset, s_tiktokOptions, TorchDevice.CpuDevice));
+                s_fits[data] = fit;
+            }
+
+            return fit;
+        }
+    }
+
     [Fact]
     public void TokensEqualCoreEncodingForEveryTiktokItemAndSurviveSaveLoad()
     {
@@ -20,8 +38,7 @@ public sealed class PqTokenizerTests(ITestOutputHelper output)
             return;
         }
 
-        InteractionDataset dataset = DatasetLoader.Load(data);
-        TokenizerResult result = PqTokenizer.Fit(dataset, s_tiktokOptions, TorchDevice.CpuDevice);
+        (InteractionDataset dataset, TokenizerResult result) = FitTiktok(data);
 
         Assert.Equal(dataset.ItemCount, result.Tokens.ItemCount);
         Assert.Equal(dataset.Modalities.Count * 8, result.Tokens.TokensPerItem);
@@ -91,8 +108,7 @@ public sealed class PqTokenizerTests(ITestOutputHelper output)
             return;
         }
 
-        InteractionDataset dataset = DatasetLoader.Load(data);
-        TokenizerResult result = PqTokenizer.Fit(dataset, s_tiktokOptions, TorchDevice.CpuDevice);
+        (InteractionDataset dataset, TokenizerResult result) = FitTiktok(data);
         int[] training = PqTokenizer.TrainingItems(dataset);
         for (int m = 0; m < dataset.Modalities.Count; m++)
         {

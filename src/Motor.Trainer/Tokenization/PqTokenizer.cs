@@ -177,7 +177,9 @@ public static class PqTokenizer
         Tensor input = tensor(rows, [rowCount, codebook.Dimension]).to(ScalarType.Float64).to(device.Device);
         if (codebook.Rotation is not null)
         {
-            input = input.mm(tensor(codebook.Rotation, [codebook.Dimension, codebook.Dimension]).to(ScalarType.Float64).to(device.Device));
+            // Motor.Core rotates in double and rounds the rotated row to float before measuring distances: do the same.
+            input = input.mm(tensor(codebook.Rotation, [codebook.Dimension, codebook.Dimension]).to(ScalarType.Float64).to(device.Device))
+                .to(ScalarType.Float32).to(ScalarType.Float64);
         }
 
         Tensor centroids = tensor(codebook.Centroids, [codebook.SubspaceCount, codebook.CentroidCount, codebook.SubspaceDimension])
