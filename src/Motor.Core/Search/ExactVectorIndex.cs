@@ -281,6 +281,9 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
     private interface ITileScorer
     {
         void Score(float* rows, int rowCount, int firstItem);
+
+        /// <summary>Scores a tile straight from its encoded rows when the scorer has a kernel for them; false: decode first.</summary>
+        bool TryScoreEncoded(VectorPrecision precision, byte* rows, float* scales, int rowCount, int firstItem);
     }
 
     /// <summary>
@@ -312,8 +315,14 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
                     {
                         int rows = Math.Min(_tileRows, rowsInChunk - r);
                         ReadOnlySpan<float> scales = chunk.Scales is null ? default : chunk.Scales.AsSpan(r, rows);
-                        VectorRowCodec.Decode(start + ((nint)r * _rowBytes), scales, rows, _paddedDimension, Precision, decoded);
-                        scorer.Score(decoded, rows, firstItem + r);
+                        fixed (float* scalePointer = scales)
+                        {
+                            if (!scorer.TryScoreEncoded(Precision, start + ((nint)r * _rowBytes), scalePointer, rows, firstItem + r))
+                            {
+                                VectorRowCodec.Decode(start + ((nint)r * _rowBytes), scales, rows, _paddedDimension, Precision, decoded);
+                                scorer.Score(decoded, rows, firstItem + r);
+                            }
+                        }
                     }
                 }
             }
@@ -388,6 +397,18 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
             ScoringKernels.ScoreRows(rows, rowCount, paddedDimension, query, scores);
             topK.OfferScores(0, scores, rowCount, firstItem, exclude);
         }
+
+        public bool TryScoreEncoded(VectorPrecision precision, byte* rows, float* scales, int rowCount, int firstItem)
+        {
+            if (precision != VectorPrecision.Int8 || !ScoringKernels.CanScoreInt8Directly)
+            {
+                return false;
+            }
+
+            ScoringKernels.ScoreRowsInt8((sbyte*)rows, scales, rowCount, paddedDimension, query, scores);
+            topK.OfferScores(0, scores, rowCount, firstItem, exclude);
+            return true;
+        }
     }
 
     /// <summary>Many queries: the tile is reused by every block of transposed queries while it is in cache.</summary>
@@ -404,6 +425,9 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
                 topK.OfferBlock(b * width, width, scores, rowCount, firstItem, exclude);
             }
         }
+
+        /// <summary>Decoding once per tile is already amortised over every query of the batch.</summary>
+        public bool TryScoreEncoded(VectorPrecision precision, byte* rows, float* scales, int rowCount, int firstItem) => false;
     }
 
     /// <summary>A published, immutable view: the first <see cref="Count"/> rows of <see cref="Chunks"/>.</summary>

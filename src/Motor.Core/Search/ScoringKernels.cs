@@ -87,6 +87,61 @@ internal static unsafe class ScoringKernels
         }
     }
 
+    /// <summary>Whether <see cref="ScoreRowsInt8"/> can run (it widens int8 with AVX-512; elsewhere rows are decoded first).</summary>
+    public static bool CanScoreInt8Directly { get; } = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// scores[r] = scales[r] * dot(rows[r], query) for int8 rows, widening each 16 bytes straight into an FMA: a quarter
+    /// of float32's memory traffic and no decoded copy. Requires <see cref="CanScoreInt8Directly"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScoreRowsInt8(sbyte* rows, float* scales, int rowCount, int dimension, float* query, float* scores)
+    {
+        if (!CanScoreInt8Directly)
+        {
+            throw new PlatformNotSupportedException("Direct int8 scoring needs AVX-512.");
+        }
+
+        int r = 0;
+        for (; r + 8 <= rowCount; r += 8)
+        {
+            sbyte* p = rows + ((nint)r * dimension);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int j = 0; j < dimension; j += 16)
+            {
+                Vector512<float> q = Vector512.Load(query + j);
+                sbyte* column = p + j;
+                a0 = Vector512.FusedMultiplyAdd(Widen(column), q, a0);
+                a1 = Vector512.FusedMultiplyAdd(Widen(column + dimension), q, a1);
+                a2 = Vector512.FusedMultiplyAdd(Widen(column + (2 * dimension)), q, a2);
+                a3 = Vector512.FusedMultiplyAdd(Widen(column + (3 * dimension)), q, a3);
+                a4 = Vector512.FusedMultiplyAdd(Widen(column + (4 * dimension)), q, a4);
+                a5 = Vector512.FusedMultiplyAdd(Widen(column + (5 * dimension)), q, a5);
+                a6 = Vector512.FusedMultiplyAdd(Widen(column + (6 * dimension)), q, a6);
+                a7 = Vector512.FusedMultiplyAdd(Widen(column + (7 * dimension)), q, a7);
+            }
+
+            (SumEach(a0, a1, a2, a3) * Vector128.Load(scales + r)).Store(scores + r);
+            (SumEach(a4, a5, a6, a7) * Vector128.Load(scales + r + 4)).Store(scores + r + 4);
+        }
+
+        for (; r < rowCount; r++)
+        {
+            sbyte* p = rows + ((nint)r * dimension);
+            Vector512<float> a = default;
+            for (int j = 0; j < dimension; j += 16)
+            {
+                a = Vector512.FusedMultiplyAdd(Widen(p + j), Vector512.Load(query + j), a);
+            }
+
+            scores[r] = Vector512.Sum(a) * scales[r];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Widen(sbyte* values) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(values)));
+    }
+
     /// <summary>The horizontal sums of four accumulators as one vector (tree of adds, then a transposing add).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> SumEach(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
