@@ -37,8 +37,10 @@ public sealed class LightGcn : Backbone
         _layers = context.Layers;
         _userCount = context.UserCount;
         _userEmbedding = new Parameter(nn.init.xavier_uniform_(empty(context.UserCount, context.EmbeddingSize, device: context.Device)));
-        _adjacency = NormalizedAdjacency(context.TrainByUser, context.UserCount, context.ItemCount, context.Device);
         RegisterComponents();
+
+        // Assigned after registration on purpose: the graph is data, not state (a sparse buffer could not be saved either).
+        _adjacency = NormalizedAdjacency(context.TrainByUser, context.UserCount, context.ItemCount, context.Device);
     }
 
     public int Layers => _layers;

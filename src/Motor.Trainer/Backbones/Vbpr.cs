@@ -32,12 +32,15 @@ public sealed class Vbpr : Backbone
     public Vbpr(BackboneContext context, ItemRepresentation items)
         : base("vbpr", items)
     {
-        _features = context.ItemFeatures ?? throw new ArgumentException("--backbone vbpr: the dataset has no feature modalities");
+        Tensor features = context.ItemFeatures ?? throw new ArgumentException("--backbone vbpr: the dataset has no feature modalities");
         _items = items;
         _regWeight = context.RegWeight;
         _userEmbedding = new Parameter(nn.init.xavier_uniform_(empty(context.UserCount, 2 * context.EmbeddingSize, device: context.Device)));
-        _itemLinear = nn.Linear(_features.shape[1], context.EmbeddingSize, hasBias: true, device: context.Device);
+        _itemLinear = nn.Linear(features.shape[1], context.EmbeddingSize, hasBias: true, device: context.Device);
         RegisterComponents();
+
+        // Assigned after registration on purpose: the features are data (from the dataset), not saved state.
+        _features = features;
     }
 
     public override Tensor forward(Tensor users, Tensor positives, Tensor negatives)

@@ -1,0 +1,153 @@
+using System.ComponentModel;
+using Motor.Trainer.Items;
+using Motor.Trainer.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Motor.Trainer.Commands;
+
+/// <summary>Model, MOTOR and training options shared by <c>train</c> and <c>experiment</c>; defaults are PROTOCOL.md's.</summary>
+public class ModelSettings : TorchOutputSettings
+{
+    [CommandOption("-m|--subspaces <M>")]
+    [Description("MOTOR: PQ sub-vectors per modality")]
+    [DefaultValue(8)]
+    public int SubspaceCount { get; set; } = 8;
+
+    [CommandOption("-k|--centroids <K>")]
+    [Description("MOTOR: PQ centroids per sub-space")]
+    [DefaultValue(256)]
+    public int CentroidCount { get; set; } = 256;
+
+    [CommandOption("--opq")]
+    [Description("MOTOR: learn an OPQ rotation before PQ")]
+    public bool Opq { get; set; }
+
+    [CommandOption("--tcn-order <ORDER>")]
+    [Description("MOTOR: 1, 2 or high (2 + cross layers)")]
+    [DefaultValue("high")]
+    public string TcnOrder { get; set; } = "high";
+
+    [CommandOption("--tcn-layers <L>")]
+    [Description("MOTOR: cross layers with --tcn-order high, 0..3")]
+    [DefaultValue(2)]
+    public int TcnLayers { get; set; } = 2;
+
+    [CommandOption("--tcn-branches <BRANCHES>")]
+    [Description("MOTOR: specific, agnostic or both")]
+    [DefaultValue("both")]
+    public string TcnBranches { get; set; } = "both";
+
+    [CommandOption("--no-tcn")]
+    [Description("MOTOR: item vector = mean of its token vectors")]
+    public bool NoTcn { get; set; }
+
+    [CommandOption("--shared-token-table")]
+    [Description("MOTOR: one K-row table per modality shared by its sub-spaces")]
+    public bool SharedTokenTable { get; set; }
+
+    [CommandOption("--embedding-size <D>")]
+    [DefaultValue(64)]
+    public int EmbeddingSize { get; set; } = 64;
+
+    [CommandOption("--lr <RATE>")]
+    [DefaultValue(1e-3)]
+    public double LearningRate { get; set; } = 1e-3;
+
+    [CommandOption("--reg <WEIGHT>")]
+    [Description("Regulariser weight (default: the backbone's published default)")]
+    public double? Reg { get; set; }
+
+    [CommandOption("--layers <N>")]
+    [Description("Graph backbones: propagation layers (default: the backbone's published default)")]
+    public int? Layers { get; set; }
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(2048)]
+    public int BatchSize { get; set; } = 2048;
+
+    [CommandOption("--epochs <N>")]
+    [Description("Maximum epochs (early stopping may end sooner)")]
+    [DefaultValue(1000)]
+    public int Epochs { get; set; } = 1000;
+
+    [CommandOption("--patience <N>")]
+    [Description("Epochs without a better valid Recall@20 before stopping")]
+    [DefaultValue(20)]
+    public int Patience { get; set; } = 20;
+
+    [CommandOption("--cold-items <FRACTION>")]
+    [Description("Item hold-out cold start: share of items removed from training (e.g. 0.2); 0 = off")]
+    [DefaultValue(0.0)]
+    public double ColdItems { get; set; }
+
+    public override ValidationResult Validate()
+    {
+        ValidationResult baseResult = base.Validate();
+        if (!baseResult.Successful)
+        {
+            return baseResult;
+        }
+
+        try
+        {
+            _ = ToConfig("bpr", "id");
+            return ValidationResult.Success();
+        }
+        catch (ArgumentException exception)
+        {
+            return ValidationResult.Error(exception.Message);
+        }
+    }
+
+    public RunConfig ToConfig(string backbone, string items)
+    {
+        var config = new RunConfig
+        {
+            Backbone = backbone.Trim().ToLowerInvariant(),
+            Items = items.Trim().ToLowerInvariant(),
+            EmbeddingSize = EmbeddingSize,
+            RegWeight = Reg,
+            Layers = Layers,
+            SubspaceCount = SubspaceCount,
+            CentroidCount = CentroidCount,
+            UseOpq = Opq,
+            Encoder = new MotorEncoderOptions
+            {
+                Dimension = EmbeddingSize,
+                UseTcn = !NoTcn,
+                Order = ParseOrder(TcnOrder),
+                CrossLayers = TcnLayers,
+                Branches = ParseBranches(TcnBranches),
+                SharedTokenTable = SharedTokenTable,
+            },
+            ColdItems = ColdItems,
+            Training = new TrainingOptions
+            {
+                MaxEpochs = Epochs,
+                Patience = Patience,
+                BatchSize = BatchSize,
+                LearningRate = LearningRate,
+                Seed = Seed,
+            },
+        };
+        config.Validate();
+        return config;
+    }
+
+    public static Items.TcnOrder ParseOrder(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "1" or "first" => Items.TcnOrder.First,
+        "2" or "second" => Items.TcnOrder.Second,
+        "high" or "3" => Items.TcnOrder.High,
+        _ => throw new ArgumentException($"--tcn-order: expected 1, 2 or high, got '{value}'"),
+    };
+
+    public static Items.TcnBranches ParseBranches(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "specific" => Items.TcnBranches.Specific,
+        "agnostic" => Items.TcnBranches.Agnostic,
+        "both" => Items.TcnBranches.Both,
+        _ => throw new ArgumentException($"--tcn-branches: expected specific, agnostic or both, got '{value}'"),
+    };
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Motor.Core.Datasets;
+using Motor.Core.Features;
+using Motor.Trainer.Devices;
+using Motor.Trainer.Items;
+using Motor.Trainer.Training;
+
+namespace Motor.Trainer.Tests.Training;
+
+[Collection(TorchTestCollection.Name)]
+public sealed class TrainingRunTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"motor-train-{Guid.NewGuid():N}");
+
+    [Theory]
+    [InlineData("lightgcn", "motor", 0.0)]
+    [InlineData("vbpr", "id", 0.25)]
+    public void RunWritesMetricsWeightsTokenizerAndServingVectors(string backbone, string items, double coldItems)
+    {
+        InteractionDataset dataset = SyntheticData.Create();
+        var config = new RunConfig
+        {
+            Backbone = backbone,
+            Items = items,
+            EmbeddingSize = 16,
+            SubspaceCount = SyntheticData.Subspaces,
+            CentroidCount = SyntheticData.Centroids,
+            Encoder = new MotorEncoderOptions { Dimension = 16 },
+            ColdItems = coldItems,
+            Training = new TrainingOptions { MaxEpochs = 4, Patience = 2, BatchSize = 64, LearningRate = 1e-2 },
+        };
+
+        RunMetrics metrics = TrainingRun.Execute(dataset, config, TorchDevice.CpuDevice, _directory);
+
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, TrainingRun.MetricsFileName)));
+        JsonElement root = json.RootElement;
+        Assert.Equal(backbone, root.GetProperty("backbone").GetString());
+        Assert.Equal(items, root.GetProperty("items").GetString());
+        Assert.InRange(root.GetProperty("bestEpoch").GetInt32(), 1, root.GetProperty("epochs").GetInt32());
+        foreach (string split in new[] { "valid", "test", "coldNatural" })
+        {
+            foreach (string metric in new[] { "recall@10", "recall@20", "ndcg@10", "ndcg@20" })
+            {
+                Assert.InRange(root.GetProperty(split).GetProperty(metric).GetDouble(), 0, 1);
+            }
+        }
+
+        Assert.Equal(coldItems > 0, root.TryGetProperty("coldHoldout", out _));
+        Assert.True(root.GetProperty("secondsPerEpoch").GetDouble() > 0);
+        Assert.True(root.GetProperty("trainSecondsPerEpoch").GetDouble() > 0);
+        Assert.True(root.GetProperty("evalSecondsPerEpoch").GetDouble() > 0);
+        Assert.True(root.GetProperty("secondsTotal").GetDouble() > 0);
+        Assert.Equal(metrics.ItemParamBytes, root.GetProperty("itemParamBytes").GetInt64());
+        Assert.Equal(backbone, root.GetProperty("config").GetProperty("backbone").GetString());
+
+        Assert.True(File.Exists(Path.Combine(_directory, TrainingRun.ConfigFileName)));
+        Assert.True(new FileInfo(Path.Combine(_directory, TrainingRun.WeightsFileName)).Length > 0);
+        Assert.Equal(items == "motor", File.Exists(Path.Combine(_directory, TrainingRun.TokenizerFolderName, "tokenizer.json")));
+        NpyArray users = NpyFile.Read(Path.Combine(_directory, TrainingRun.UserVectorsFileName));
+        NpyArray itemVectors = NpyFile.Read(Path.Combine(_directory, TrainingRun.ItemVectorsFileName));
+        Assert.Equal(dataset.UserCount, users.Rows);
+        Assert.Equal(dataset.ItemCount, itemVectors.Rows);
+        Assert.Equal(users.Columns, itemVectors.Columns);
+        Assert.Equal(backbone == "vbpr" ? 32 : 16, itemVectors.Columns);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
