@@ -57,6 +57,8 @@ public static class TrainerApp
     {
         config.AddCommand<DatasetCommand>("dataset").WithDescription("Validate a dataset folder and print its statistics");
         config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Fit PQ codebooks per modality and write every item's tokens");
+        config.AddCommand<TrainCommand>("train").WithDescription("Train one backbone with ID or MOTOR items and evaluate it");
+        config.AddCommand<ExperimentCommand>("experiment").WithDescription("Train a grid of backbones x item representations (or the ablation) and write results.md");
         config.AddCommand<ExportCommand>("export").WithDescription("Write the model bundle (vectors, codebooks, tokens, item_encoder.onnx, manifest) of a trained run");
         config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Compute a bundle's metrics from the bundle alone (Core + ONNX Runtime)");
     }
