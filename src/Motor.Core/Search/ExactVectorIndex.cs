@@ -20,8 +20,8 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
 {
     private const int TargetChunkBytes = 1 << 20;
 
-    /// <summary>Float32 values decoded (or scored) per tile: 32 KB, so a decoded tile stays in L1.</summary>
-    private const int TileValues = 8192;
+    /// <summary>Float32 values decoded (or scored) per tile: 16 KB, so a decoded tile stays in L1 next to the rows streaming in (32 KB tiles made float16 search 2x slower).</summary>
+    private const int TileValues = 4096;
 
     /// <summary>Batches this small are cheaper as separate queries than as a padded query block.</summary>
     private const int SmallBatch = 2;
