@@ -39,6 +39,12 @@ public sealed class MotorItemEncoder : ItemRepresentation
 
     private readonly int _bytesPerToken;
 
+    /// <summary>
+    /// Per modality a constant sparse ItemCount x table-rows matrix with a one at (item, token row) for each of the item's
+    /// M tokens: S·table gives every item's Σ e_t and S·table² its Σ e_t² without materialising items x tokens x d.
+    /// </summary>
+    private readonly Tensor[] _pooling;
+
     /// <param name="tokenCodes">ItemCount x (modalityCount x subspaceCount) codes in [0, centroidCount), modality-major.</param>
     public MotorItemEncoder(
         ReadOnlySpan<long> tokenCodes,
@@ -101,6 +107,13 @@ public sealed class MotorItemEncoder : ItemRepresentation
         }
 
         RegisterComponents();
+
+        // Assigned after registration on purpose: derived from token_rows, so not part of the saved state.
+        _pooling = new Tensor[modalityCount];
+        for (int modality = 0; modality < modalityCount; modality++)
+        {
+            _pooling[modality] = PoolingMatrix(rows, itemCount, tokensPerItem, modality * subspaceCount, subspaceCount, tableRows, device);
+        }
     }
 
     /// <summary>Builds the encoder over a tokenizer's table (ItemCount x modalities*M codes, modality-major).</summary>
@@ -142,21 +155,29 @@ public sealed class MotorItemEncoder : ItemRepresentation
 
     public IReadOnlyList<Parameter> TokenTables => [.. _tokenTables];
 
-    public override Tensor forward(Tensor itemIndices)
+    public override Tensor forward(Tensor itemIndices) => Encode(itemIndices);
+
+    public override Tensor All() => Encode(null);
+
+    /// <summary>z for the given items, or for all items when <paramref name="itemIndices"/> is null.</summary>
+    private Tensor Encode(Tensor? itemIndices)
     {
         using DisposeScope scope = NewDisposeScope();
-        Tensor rows = _tokenRows.index_select(0, itemIndices);
-        long batch = rows.shape[0];
-        var perModality = new Tensor[ModalityCount];
+        var sums = new Tensor[ModalityCount];
+        var squareSums = new Tensor[ModalityCount];
         for (int modality = 0; modality < ModalityCount; modality++)
         {
-            Tensor modalityRows = rows.narrow(1, modality * SubspaceCount, SubspaceCount).reshape(-1);
-            perModality[modality] = _tokenTables[modality].index_select(0, modalityRows).view(batch, SubspaceCount, Dimension);
+            Tensor table = _tokenTables[modality];
+            sums[modality] = Select(_pooling[modality].mm(table), itemIndices);
+            if (Options.UseTcn && Options.Order != TcnOrder.First)
+            {
+                squareSums[modality] = Select(_pooling[modality].mm(table.square()), itemIndices);
+            }
         }
 
         if (!Options.UseTcn)
         {
-            return cat(perModality, 1).mean([1]).MoveToOuterDisposeScope();
+            return (Sum(sums) / TokensPerItem).MoveToOuterDisposeScope();
         }
 
         var outputs = new List<Tensor>(_branches.Count);
@@ -165,28 +186,54 @@ public sealed class MotorItemEncoder : ItemRepresentation
         {
             for (int modality = 0; modality < ModalityCount; modality++)
             {
-                outputs.Add(_branches[next++].forward(perModality[modality]));
+                outputs.Add(_branches[next++].forward(sums[modality], squareSums[modality]));
             }
         }
 
         if (Options.Branches != TcnBranches.Specific)
         {
-            outputs.Add(_branches[next].forward(ModalityCount == 1 ? perModality[0] : cat(perModality, 1)));
+            outputs.Add(_branches[next].forward(Sum(sums), Options.Order == TcnOrder.First ? null : Sum(squareSums)));
         }
 
         Tensor crossed = outputs.Count == 1 ? outputs[0] : cat(outputs, 1);
         return _projection!.forward(crossed).MoveToOuterDisposeScope();
     }
 
-    public override Tensor All()
+    private static Tensor Select(Tensor all, Tensor? itemIndices) => itemIndices is null ? all : all.index_select(0, itemIndices);
+
+    private static Tensor Sum(Tensor[] parts)
     {
-        using Tensor all = arange(ItemCount, ScalarType.Int64, _tokenRows.device);
-        return forward(all);
+        Tensor total = parts[0];
+        for (int index = 1; index < parts.Length; index++)
+        {
+            total = total + parts[index];
+        }
+
+        return total;
+    }
+
+    private static Tensor PoolingMatrix(long[] rows, int itemCount, int tokensPerItem, int firstToken, int tokenCount, int tableRows, Device? device)
+    {
+        long[] indices = new long[2L * itemCount * tokenCount];
+        long entries = (long)itemCount * tokenCount;
+        for (int item = 0; item < itemCount; item++)
+        {
+            for (int token = 0; token < tokenCount; token++)
+            {
+                long entry = ((long)item * tokenCount) + token;
+                indices[entry] = item;
+                indices[entries + entry] = rows[((long)item * tokensPerItem) + firstToken + token];
+            }
+        }
+
+        using Tensor indexTensor = tensor(indices, [2, entries], ScalarType.Int64);
+        using Tensor values = ones(entries, ScalarType.Float32);
+        using Tensor sparse = sparse_coo_tensor(indexTensor, values, [itemCount, tableRows]);
+        return sparse.to(device ?? CPU);
     }
 }
-
 /// <summary>One TCN branch: first/second-order pooling of its token vectors, then the DCN-v2 cross layers.</summary>
-internal sealed class TcnBranch : nn.Module<Tensor, Tensor>
+internal sealed class TcnBranch : nn.Module<Tensor, Tensor?, Tensor>
 {
     [ComponentName(Name = "cross")]
     private readonly ModuleList<Linear> _cross;
@@ -210,17 +257,17 @@ internal sealed class TcnBranch : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <param name="tokens">batch x tokens x d.</param>
-    public override Tensor forward(Tensor tokens)
+    /// <param name="sum">Σ e_t over the branch's tokens, batch x d.</param>
+    /// <param name="squareSum">Σ e_t² (element-wise), batch x d; unused (may be null) for order 1.</param>
+    public override Tensor forward(Tensor sum, Tensor? squareSum)
     {
-        using DisposeScope scope = NewDisposeScope();
-        Tensor sum = tokens.sum(1);
         if (_order == TcnOrder.First)
         {
-            return sum.MoveToOuterDisposeScope();
+            return sum.alias();
         }
 
-        Tensor biInteraction = 0.5 * ((sum * sum) - tokens.square().sum(1));
+        using DisposeScope scope = NewDisposeScope();
+        Tensor biInteraction = 0.5 * ((sum * sum) - squareSum!);
         Tensor x0 = cat([sum, biInteraction], 1);
         Tensor x = x0;
         foreach (Linear layer in _cross)
