@@ -138,7 +138,7 @@ public static class MotorServiceExtensions
         {
             logging.MessageTemplate = "HTTP {RequestMethod:l} {RoutePattern:l} responded {StatusCode} in {Elapsed:0.000} ms";
             logging.EnrichDiagnosticContext = (diagnostics, context) =>
-                diagnostics.Set("RoutePattern", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? string.Empty);
+                diagnostics.Set("RoutePattern", ApiMetrics.RouteOf(context.GetEndpoint()) ?? context.Request.Path.Value ?? string.Empty);
 
             // Probes and scrapes would drown the log; their failures still show.
             logging.GetLevel = (context, _, exception) =>

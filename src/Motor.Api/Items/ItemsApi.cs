@@ -22,7 +22,7 @@ public static class ItemsApi
             .WithResponseExample(StatusCodes.Status200OK, ApiExamples.Item)
             .WithResponseExample(StatusCodes.Status404NotFound, ApiExamples.UnknownItem);
 
-        RouteGroupBuilder writes = api.MapGroup(string.Empty).RequireAuthorization(ApiKeyAuthenticationHandler.PolicyName);
+        RouteGroupBuilder writes = app.MapGroup("/v1/items").WithTags("Items").RequireAuthorization(ApiKeyAuthenticationHandler.PolicyName);
 
         writes.MapPost(string.Empty, PostItem)
             .WithName("IngestItem")

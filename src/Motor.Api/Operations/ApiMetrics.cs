@@ -21,6 +21,10 @@ public sealed class ApiMetrics
     private volatile ModelInfo? _model;
     private long _catalogSize;
 
+    /// <summary>The route template of an endpoint as a bounded label ("/v1/items", never the raw path); null without a route.</summary>
+    public static string? RouteOf(Endpoint? endpoint)
+        => (endpoint as RouteEndpoint)?.RoutePattern.RawText is { } raw ? (raw.Length > 1 ? raw.TrimEnd('/') : raw) : null;
+
     public void RecordRequest(string method, string route, int status, double seconds)
     {
         _requests.GetOrAdd((method, route, status), static _ => new Counter()).Increment();

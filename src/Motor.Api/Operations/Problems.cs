@@ -57,7 +57,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
 
         if (exception is StoreUnavailableException)
         {
-            metrics.RecordStoreError($"{httpContext.Request.Method} {(httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText}");
+            Endpoint? endpoint = httpContext.GetEndpoint() ?? httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Endpoint;
+            metrics.RecordStoreError($"{httpContext.Request.Method} {ApiMetrics.RouteOf(endpoint) ?? httpContext.Request.Path.Value}");
             logger.LogWarning("Write refused, store unavailable: {Reason}", exception.Message);
         }
         else if (status == StatusCodes.Status500InternalServerError)

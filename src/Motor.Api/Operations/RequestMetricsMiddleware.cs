@@ -17,7 +17,7 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, ApiMetrics me
         {
             // After an exception the handler clears the endpoint; its feature keeps the original one.
             Endpoint? endpoint = context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
-            string route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            string route = ApiMetrics.RouteOf(endpoint) ?? "unmatched";
             metrics.RecordRequest(context.Request.Method, route, context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     }

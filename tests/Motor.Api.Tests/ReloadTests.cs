@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Motor.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class ReloadTests(ApiEnvironment environment)
+{
+    [Fact]
+    public async Task Hot_reload_while_requests_run_fails_none()
+    {
+        await using MotorApiFactory app = await environment.CreateEmbedded().StartAsync();
+        HttpClient admin = app.CreateKeyedClient();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/items", new { itemId = "kept-across-reloads", features = environment.RandomFeatures(30) })).StatusCode);
+
+        using var stop = new CancellationTokenSource();
+        var failures = new ConcurrentBag<string>();
+        var versions = new ConcurrentDictionary<string, int>();
+        int requests = 0;
+        async Task LoadAsync(int worker)
+        {
+            HttpClient client = app.CreateClient();
+            while (!stop.IsCancellationRequested)
+            {
+                string path = (Interlocked.Increment(ref requests) % 3) switch
+                {
+                    0 => $"/v1/users/{environment.Bundle.UserExternalIds[worker]}/recommendations?k=10",
+                    1 => "/v1/items/kept-across-reloads/similar?k=5",
+                    _ => $"/v1/items/{environment.Bundle.ItemExternalIds[worker]}/similar?k=5",
+                };
+                HttpResponseMessage response = await client.GetAsync(path);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Add($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                JsonElement body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                versions.AddOrUpdate(body.GetProperty("modelVersion").GetString()!, 1, (_, count) => count + 1);
+            }
+        }
+
+        Task[] workers = [.. Enumerable.Range(0, 4).Select(worker => Task.Run(() => LoadAsync(worker)))];
+        string[] bundles = [environment.SecondBundlePath, environment.BundlePath, environment.SecondBundlePath];
+        foreach (string bundle in bundles)
+        {
+            await Task.Delay(150);
+            HttpResponseMessage reloaded = await admin.PostAsJsonAsync("/v1/admin/model/reload", new { bundlePath = bundle });
+            Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
+        }
+
+        await Task.Delay(150);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        Assert.Empty(failures);
+        Assert.True(requests > 20, $"only {requests} requests ran");
+        Assert.Contains("demo-v2", versions.Keys);
+        Assert.Contains(environment.Bundle.Manifest.Version, versions.Keys);
+        JsonElement item = await app.CreateClient().GetFromJsonAsync<JsonElement>("/v1/items/kept-across-reloads");
+        Assert.Equal("demo-v2", item.GetProperty("modelVersion").GetString());
+    }
+
+    [Fact]
+    public async Task Watched_bundle_is_reloaded_when_it_changes_on_disk()
+    {
+        string served = Path.Combine(environment.Root, "bundles", $"watched-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(served);
+        foreach (string file in Directory.GetFiles(environment.BundlePath))
+        {
+            File.Copy(file, Path.Combine(served, Path.GetFileName(file)));
+        }
+
+        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
+        {
+            ["Motor:BundlePath"] = served,
+            ["Motor:WatchBundle"] = "true",
+            ["Motor:WatchIntervalMilliseconds"] = "100",
+        }).StartAsync();
+        HttpClient client = app.CreateClient();
+        Assert.Equal(environment.Bundle.Manifest.Version, (await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString());
+
+        // Replace the folder's contents with the second bundle, manifest last (as a deployment would).
+        foreach (string file in Directory.GetFiles(environment.SecondBundlePath).OrderBy(file => file.EndsWith("manifest.json", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(served, Path.GetFileName(file)), overwrite: true);
+        }
+
+        var clock = Stopwatch.StartNew();
+        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != "demo-v2")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the changed bundle was not reloaded");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task First_run_bundle_is_cached_and_reused()
+    {
+        // The environment built it through the first-run path; the same settings reuse it instead of training again.
+        var clock = Stopwatch.StartNew();
+        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
+        {
+            ["Motor:BundlePath"] = string.Empty,
+            ["Motor:DataPath"] = environment.DatasetPath,
+            ["Motor:DemoBundleDirectory"] = environment.DemoBundleDirectory,
+        }).StartAsync();
+        JsonElement model = await app.CreateClient().GetFromJsonAsync<JsonElement>("/v1/model");
+        Assert.Equal(environment.BundlePath, model.GetProperty("bundlePath").GetString());
+        Assert.Equal("motor", model.GetProperty("manifest").GetProperty("itemRepresentation").GetString());
+        Assert.True(clock.Elapsed < environment.FirstRunDuration, $"reuse took {clock.Elapsed}, the first run {environment.FirstRunDuration}");
+        Assert.StartsWith(environment.DemoBundleDirectory, environment.BundlePath, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Motor.Api.Storage;
+
+namespace Motor.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class StoreTests(ApiEnvironment environment)
+{
+    [Fact]
+    public async Task Item_ingested_on_one_replica_is_served_by_another_through_redis_within_a_second()
+    {
+        string prefix = $"replicas-{Guid.NewGuid():N}";
+        await using MotorApiFactory first = await environment.CreateRedis(prefix).StartAsync();
+        await using MotorApiFactory second = await environment.CreateRedis(prefix).StartAsync();
+        HttpClient reader = second.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync("/v1/items/shared-1")).StatusCode);
+
+        HttpResponseMessage created = await first.CreateKeyedClient().PostAsJsonAsync("/v1/items", new { itemId = "shared-1", features = environment.FeaturesOf(3) });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var clock = Stopwatch.StartNew();
+        while ((await reader.GetAsync("/v1/items/shared-1/similar?k=3")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "the second replica did not serve the item within one second");
+            await Task.Delay(10);
+        }
+
+        JsonElement onSecond = await reader.GetFromJsonAsync<JsonElement>("/v1/items/shared-1");
+        Assert.Equal((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").ToString(), onSecond.GetProperty("tokens").ToString());
+
+        // Interactions are shared too, and idempotency holds across replicas.
+        await first.CreateKeyedClient().PostAsJsonAsync("/v1/users/roaming/interactions", new { itemIds = new[] { "shared-1" } });
+        clock.Restart();
+        while ((await reader.GetFromJsonAsync<JsonElement>("/v1/users/roaming/recommendations")).GetProperty("strategy").GetString() != "interactions")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "interactions did not reach the second replica within one second");
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await second.CreateKeyedClient().PostAsJsonAsync("/v1/items", new { itemId = "shared-1", features = environment.FeaturesOf(3) })).StatusCode);
+        await ProblemAssert.IsProblemAsync(await second.CreateKeyedClient().PostAsJsonAsync("/v1/items", new { itemId = "shared-1", features = environment.FeaturesOf(4) }), HttpStatusCode.Conflict);
+
+        // A replica started later loads what is in Redis.
+        await using MotorApiFactory third = await environment.CreateRedis(prefix).StartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await third.CreateClient().GetAsync("/v1/items/shared-1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Redis_down_keeps_reads_refuses_writes_with_503_and_recovers()
+    {
+        using var redis = new RedisServer();
+        await using MotorApiFactory app = await environment.CreateRedis(server: redis).StartAsync();
+        HttpClient client = app.CreateKeyedClient();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/items", new { itemId = "before-outage", features = environment.RandomFeatures(10) })).StatusCode);
+
+        redis.Kill();
+        string userPath = $"/v1/users/{environment.Bundle.UserExternalIds[0]}/recommendations";
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(userPath)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/items/before-outage/similar")).StatusCode);
+
+        HttpResponseMessage refused = await WaitForStatusAsync(() => client.PostAsJsonAsync("/v1/items", new { itemId = "during-outage", features = environment.RandomFeatures(11) }), HttpStatusCode.ServiceUnavailable);
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "Redis");
+        Assert.NotNull(refused.Headers.RetryAfter);
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/v1/users/u/interactions", new { itemIds = new[] { "before-outage" } }), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/items/during-outage")).StatusCode);
+        string metrics = await client.GetStringAsync("/metrics");
+        Assert.True(metrics.Contains("motor_store_errors_total{operation=\"POST /v1/items\"}", StringComparison.Ordinal), metrics);
+
+        redis.Start();
+        await WaitForStatusAsync(() => client.GetAsync("/health/ready"), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/items", new { itemId = "after-outage", features = environment.RandomFeatures(12) })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/items/before-outage")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Embedded_store_keeps_acknowledged_items_and_interactions_across_restarts()
+    {
+        string file = Path.Combine(environment.Root, "stores", $"restart-{Guid.NewGuid():N}.log");
+        var settings = new Dictionary<string, string?> { ["Motor:Store:EmbeddedPath"] = file };
+        string hash;
+        await using (MotorApiFactory first = await environment.CreateEmbedded(settings).StartAsync())
+        {
+            HttpClient client = first.CreateKeyedClient();
+            HttpResponseMessage created = await client.PostAsJsonAsync("/v1/items", new { itemId = "durable-1", features = environment.RandomFeatures(20) });
+            hash = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("contentHash").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/items/batch", new { items = new[] { new { itemId = "durable-2", features = environment.RandomFeatures(21) } } })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/users/durable-user/interactions", new { itemIds = new[] { "durable-1" } })).StatusCode);
+        }
+
+        await using MotorApiFactory second = await environment.CreateEmbedded(settings).StartAsync();
+        HttpClient reader = second.CreateClient();
+        Assert.Equal(hash, (await reader.GetFromJsonAsync<JsonElement>("/v1/items/durable-1")).GetProperty("contentHash").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/v1/items/durable-2/similar")).StatusCode);
+        JsonElement recommendations = await reader.GetFromJsonAsync<JsonElement>("/v1/users/durable-user/recommendations");
+        Assert.Equal("interactions", recommendations.GetProperty("strategy").GetString());
+    }
+
+    [Fact]
+    public async Task Embedded_store_cuts_a_torn_last_record_and_rejects_damage_before_it()
+    {
+        string file = Path.Combine(environment.Root, "stores", $"torn-{Guid.NewGuid():N}.log");
+        StoredItem Item(string id, int seed) => new()
+        {
+            ItemId = id,
+            ContentHash = $"hash-{seed}",
+            Features = environment.RandomFeatures(seed),
+            ModelVersion = "v",
+            Tokens = new Dictionary<string, int[]> { ["image"] = [1, 2] },
+            Vector = [1f, 2f],
+            IngestedAt = DateTimeOffset.UnixEpoch,
+        };
+
+        await using (var store = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance))
+        {
+            await store.StartAsync(CancellationToken.None);
+            await store.WriteItemsAsync([Item("a", 1), Item("b", 2)], replace: false, CancellationToken.None);
+        }
+
+        long intact = new FileInfo(file).Length;
+        await using (FileStream stream = new(file, FileMode.Append))
+        {
+            // A record header promising 500 bytes, followed by only a few: the process died mid-append.
+            stream.Write([0xF4, 0x01, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, (byte)'{']);
+        }
+
+        await using (var store = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance))
+        {
+            await store.StartAsync(CancellationToken.None);
+            Assert.Equal(2, store.State.ItemCount);
+            Assert.Equal(intact, new FileInfo(file).Length);
+            await store.WriteItemsAsync([Item("c", 3)], replace: false, CancellationToken.None);
+        }
+
+        await using (var store = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance))
+        {
+            await store.StartAsync(CancellationToken.None);
+            Assert.Equal(["a", "b", "c"], store.State.Items.Select(item => item.ItemId).Order());
+        }
+
+        // Damage in a record that is not the last one is an error naming the file and offset.
+        byte[] bytes = File.ReadAllBytes(file);
+        bytes[20] ^= 0xFF;
+        File.WriteAllBytes(file, bytes);
+        await using var damaged = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance);
+        InvalidDataException error = await Assert.ThrowsAsync<InvalidDataException>(() => damaged.StartAsync(CancellationToken.None));
+        Assert.Contains(file, error.Message);
+        Assert.Contains("offset 0", error.Message);
+    }
+
+    private static async Task<HttpResponseMessage> WaitForStatusAsync(Func<Task<HttpResponseMessage>> call, HttpStatusCode status)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            HttpResponseMessage response = await call();
+            if (response.StatusCode == status || clock.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                return response;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
