@@ -237,6 +237,11 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
             throw new ArgumentException($"vectors holds {vectors.Length} values, not a multiple of the dimension {Dimension}.", nameof(vectors));
         }
 
+        if (vectors.IsEmpty)
+        {
+            return Count;
+        }
+
         ValidateVector(vectors, nameof(vectors));
         lock (_writeLock)
         {
@@ -267,14 +272,15 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
 
         VectorChunk chunk = snapshot.Chunks[item >> _chunkShift];
         int row = item & (RowsPerChunk - 1);
-        float* decoded = stackalloc float[_paddedDimension];
+        Span<float> buffer = _paddedDimension <= 1024 ? stackalloc float[_paddedDimension] : new float[_paddedDimension];
+        fixed (float* decoded = buffer)
         fixed (byte* start = &chunk.Start)
         {
             ReadOnlySpan<float> scale = chunk.Scales is null ? default : chunk.Scales.AsSpan(row, 1);
             VectorRowCodec.Decode(start + ((nint)row * _rowBytes), scale, 1, _paddedDimension, Precision, decoded);
         }
 
-        new ReadOnlySpan<float>(decoded, Dimension).CopyTo(destination);
+        buffer[..Dimension].CopyTo(destination);
     }
 
     /// <summary>Consumes tiles of float32 rows (a struct, so the per-tile call is direct and allocation free).</summary>

@@ -140,10 +140,49 @@ stop_api() {
   kill -9 "$API_PID" 2>/dev/null || true
 }
 
+# Server-side view from /metrics (histogram deltas over a run): mean and the bucket holding p99 of the request duration
+# inside the service and of the recommendation computation itself. Tells queueing/scheduling apart from work.
+server_latency() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import re, sys
+def histograms(path):
+    found = {}
+    for line in open(path):
+        m = re.match(r'(motor_http_request_duration_seconds|motor_recommendation_duration_seconds)_(bucket|sum|count)\{(.*)\} (\S+)$', line.strip())
+        if not m:
+            continue
+        name, part, labels, value = m.groups()
+        route = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        key = (name, route.get("route", route.get("kind", "")), route.get("method", ""))
+        h = found.setdefault(key, {"buckets": {}, "sum": 0.0, "count": 0.0})
+        if part == "bucket":
+            h["buckets"][route["le"]] = float(value)
+        else:
+            h[part] = float(value)
+    return found
+before, after, pattern = histograms(sys.argv[1]), histograms(sys.argv[2]), sys.argv[3]
+out = []
+for key, h in sorted(after.items()):
+    if not re.search(pattern, key[1]):
+        continue
+    b = before.get(key, {"buckets": {}, "sum": 0.0, "count": 0.0})
+    count = h["count"] - b["count"]
+    if count <= 0:
+        continue
+    mean_ms = (h["sum"] - b["sum"]) / count * 1000
+    bounds = sorted(((float("inf") if le == "+Inf" else float(le)), h["buckets"][le] - b["buckets"].get(le, 0.0)) for le in h["buckets"])
+    p99 = next((bound for bound, cumulative in bounds if cumulative >= 0.99 * count), float("inf"))
+    label = "in-service" if key[0].startswith("motor_http") else "recommendation compute"
+    out.append(f"{label}: mean {mean_ms:.3f} ms, p99 <= {p99 * 1000:g} ms")
+print("; ".join(out) or "no matching histogram")
+PY
+}
+
 # Runs wrk against the API, records its output and the CPU the API used; echoes the RESULT fields.
 run_wrk() {
   local name=$1 duration=$2 connections=$3 script=$4; shift 4
   local api_before machine_before started
+  curl -fsS "$BASE_URL/metrics" > "$OUT/metrics-before-$name.txt" || true
   api_before=$(proc_ticks "$API_PID"); machine_before=$(machine_ticks); started=$(date +%s.%N)
   timeout $((duration + 60)) wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$script" "$BASE_URL" -- "$@" \
     > "$OUT/wrk-$name.txt" 2>&1 || { log "wrk failed (see $OUT/wrk-$name.txt)"; cat "$OUT/wrk-$name.txt" >&2; exit 1; }
@@ -159,6 +198,10 @@ api = (a1 - a0) / tck / elapsed
 machine = (b1 - b0) / max(1, t1 - t0)
 print(f"api_cores={api:.2f} machine_busy={machine * 100:.0f}%")
 PY
+  curl -fsS "$BASE_URL/metrics" > "$OUT/metrics-after-$name.txt" || true
+  local pattern='recommendations|^user$'
+  [[ "$name" == ingestion* ]] && pattern='/v1/items/batch'
+  server_latency "$OUT/metrics-before-$name.txt" "$OUT/metrics-after-$name.txt" "$pattern" > "$OUT/server-$name.txt" || echo "n/a" > "$OUT/server-$name.txt"
   grep '^RESULT' "$OUT/wrk-$name.txt" | sed 's/^RESULT //'
 }
 
@@ -170,23 +213,23 @@ PY
   echo "wrk and the API share the machine (loopback). Recommendations: ${DURATION} s, ${CONNECTIONS} connections, k=20, excludeSeen=true, random known users."
   echo "Ingestion: ${DURATION} s, ${INGEST_CONNECTIONS} connections, POST /v1/items/batch with ${BATCH} new items per request. Serilog level: ${LOG_LEVEL}."
   echo
-  echo "| Store | Run | Requests/s | Items/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | non-2xx | socket errors | API CPU (cores) | machine busy |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| Store | Run | Requests/s | Items/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | non-2xx | socket errors | API CPU (cores) | machine busy | server side (/metrics) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } > "$SUMMARY"
 
 row() {
   local store=$1 run=$2 result=$3 items_per_request=$4 cpu
   cpu=$(cat "$OUT/cpu-$run-$store.txt")
-  python3 - "$store" "$run" "$result" "$items_per_request" "$cpu" >> "$SUMMARY" <<'PY'
+  python3 - "$store" "$run" "$result" "$items_per_request" "$cpu" "$(cat "$OUT/server-$run-$store.txt")" >> "$SUMMARY" <<'PY'
 import sys
-store, run, result, per, cpu = sys.argv[1:6]
+store, run, result, per, cpu, server = sys.argv[1:7]
 f = dict(kv.split("=") for kv in result.split())
 c = dict(kv.split("=") for kv in cpu.split())
 seconds = int(f["duration_us"]) / 1e6
 rps = int(f["requests"]) / seconds
 ms = lambda key: f"{int(f[key]) / 1000:.2f}"
 items = f"{rps * int(per):,.0f}" if int(per) > 1 else "-"
-print(f"| {store} | {run} | {rps:,.0f} | {items} | {ms('p50_us')} | {ms('p90_us')} | {ms('p99_us')} | {ms('p999_us')} | {f['non2xx']} | {f['socket_errors']} | {c['api_cores']} | {c['machine_busy']} |")
+print(f"| {store} | {run} | {rps:,.0f} | {items} | {ms('p50_us')} | {ms('p90_us')} | {ms('p99_us')} | {ms('p999_us')} | {f['non2xx']} | {f['socket_errors']} | {c['api_cores']} | {c['machine_busy']} | {server} |")
 PY
 }
 
@@ -219,13 +262,13 @@ for store in "${STORE_LIST[@]}"; do
   log "[$store] recommendations (${DURATION} s, ${CONNECTIONS} connections)"
   result=$(run_wrk "recommendations-$store" "$DURATION" "$CONNECTIONS" "$LOAD_DIR/recommend.lua" "$OUT/user-ids.txt" 20)
   row "$store" recommendations "$result" 1
-  log "[$store] $result $(cat "$OUT/cpu-recommendations-$store.txt")"
+  log "[$store] $result $(cat "$OUT/cpu-recommendations-$store.txt"); server side: $(cat "$OUT/server-recommendations-$store.txt")"
 
   if [[ "$can_ingest" == "true" ]]; then
     log "[$store] ingestion (${DURATION} s, ${INGEST_CONNECTIONS} connections, ${BATCH} items per request)"
     result=$(run_wrk "ingestion-$store" "$DURATION" "$INGEST_CONNECTIONS" "$LOAD_DIR/ingest.lua" "load$$-$store" "$modalities" "$BATCH" "$API_KEY")
     row "$store" ingestion "$result" "$BATCH"
-    log "[$store] $result $(cat "$OUT/cpu-ingestion-$store.txt")"
+    log "[$store] $result $(cat "$OUT/cpu-ingestion-$store.txt"); server side: $(cat "$OUT/server-ingestion-$store.txt")"
     log "[$store] catalog after ingestion: $(curl -fsS "$BASE_URL/v1/model" | jq -r '"\(.trainedItems) trained + \(.ingestedItems) ingested items"')"
   else
     log "[$store] the bundle has no item encoder: ingestion skipped"

@@ -137,7 +137,8 @@ public sealed class ExactVectorIndexTests
         var index = new ExactVectorIndex(4);
         var results = new ScoredItem[10];
         Assert.Equal(0, index.Search([1, 2, 3, 4], 10, results));
-        index.AppendRange([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
+        Assert.Equal(0, index.AppendRange([]));
+        Assert.Equal(0, index.AppendRange([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]));
         Assert.Equal(3, index.Search([1, 2, 3, 4], 10, results));
         Assert.Equal([2, 1, 0], results.Take(3).Select(r => r.Item));
         var counts = new int[3];
