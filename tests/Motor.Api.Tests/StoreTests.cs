@@ -43,6 +43,16 @@ public sealed class StoreTests(ApiEnvironment environment)
         Assert.Equal(HttpStatusCode.OK, (await second.CreateKeyedClient().PostAsJsonAsync("/v1/items", new { itemId = "shared-1", features = environment.FeaturesOf(3) })).StatusCode);
         await ProblemAssert.IsProblemAsync(await second.CreateKeyedClient().PostAsJsonAsync("/v1/items", new { itemId = "shared-1", features = environment.FeaturesOf(4) }), HttpStatusCode.Conflict);
 
+        // Every catalog item's token IDs are in Redis, published once per model version.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(environment.Redis.ConnectionString))
+        {
+            StackExchange.Redis.IDatabase database = redis.GetDatabase();
+            string table = $"{prefix}:tokens:{environment.Bundle.Manifest.Version}";
+            Assert.Equal(environment.Bundle.ItemCount, await database.HashLengthAsync(table));
+            byte[] tokens = (byte[])(await database.HashGetAsync(table, environment.Bundle.ItemExternalIds[7]))!;
+            Assert.Equal(Enumerable.Range(0, environment.Bundle.ItemTokens!.TokensPerItem).Select(token => (byte)environment.Bundle.ItemTokens[7, token]), tokens);
+        }
+
         // A replica started later loads what is in Redis.
         await using MotorApiFactory third = await environment.CreateRedis(prefix).StartAsync();
         Assert.Equal(HttpStatusCode.OK, (await third.CreateClient().GetAsync("/v1/items/shared-1")).StatusCode);
