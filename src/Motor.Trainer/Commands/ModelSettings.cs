@@ -58,6 +58,10 @@ public class ModelSettings : TorchOutputSettings
     [Description("Regulariser weight (default: the backbone's published default)")]
     public double? Reg { get; set; }
 
+    [CommandOption("--motor-reg <WEIGHT>")]
+    [Description("Regulariser weight of MOTOR runs only (default: --reg); lets one experiment tune MOTOR without touching the ID baseline")]
+    public double? MotorReg { get; set; }
+
     [CommandOption("--layers <N>")]
     [Description("Graph backbones: propagation layers (default: the backbone's published default)")]
     public int? Layers { get; set; }
@@ -107,7 +111,7 @@ public class ModelSettings : TorchOutputSettings
             Backbone = backbone.Trim().ToLowerInvariant(),
             Items = items.Trim().ToLowerInvariant(),
             EmbeddingSize = EmbeddingSize,
-            RegWeight = Reg,
+            RegWeight = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase) ? MotorReg ?? Reg : Reg,
             Layers = Layers,
             SubspaceCount = SubspaceCount,
             CentroidCount = CentroidCount,
