@@ -37,7 +37,19 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
 
     /// <summary>MMRec's BPRLoss: −mean log(1e−10 + σ(pos − neg)).</summary>
     protected static Tensor BprLoss(Tensor positiveScores, Tensor negativeScores)
-        => -(sigmoid(positiveScores - negativeScores) + 1e-10).log().mean();
+    {
+        // TorchSharp scalars are native objects: a temporary Scalar can be finalised while the native call that received its
+        // handle still runs, so every scalar operand is held by a using local until the operation has returned.
+        using Scalar epsilon = 1e-10;
+        return -(sigmoid(positiveScores - negativeScores) + epsilon).log().mean();
+    }
+
+    /// <summary>loss + weight · regulariser, with the weight held alive through the native call.</summary>
+    protected static Tensor AddRegulariser(Tensor loss, double weight, Tensor regulariser)
+    {
+        using Scalar scalar = weight;
+        return loss + (regulariser * scalar);
+    }
 
     /// <summary>MMRec's EmbLoss: Σ ‖E‖₂ (Frobenius, not squared) over the given embeddings, divided by the batch size.</summary>
     protected static Tensor EmbeddingNormLoss(params Tensor[] embeddings)
@@ -48,6 +60,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
             total = total + embeddings[index].norm();
         }
 
-        return total / embeddings[^1].shape[0];
+        using Scalar batch = embeddings[^1].shape[0];
+        return total / batch;
     }
 }

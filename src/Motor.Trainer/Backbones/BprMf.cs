@@ -41,7 +41,7 @@ public sealed class BprMf : Backbone
         Tensor positive = both.narrow(0, 0, batch);
         Tensor negative = both.narrow(0, batch, batch);
         Tensor loss = BprLoss((user * positive).sum(1), (user * negative).sum(1));
-        return loss + (_regWeight * EmbeddingNormLoss(user, positive, negative));
+        return AddRegulariser(loss, _regWeight, EmbeddingNormLoss(user, positive, negative));
     }
 
     public override ServingVectors ComputeServingVectors() => new(_userEmbedding.detach().clone(), _items.All().detach().clone());

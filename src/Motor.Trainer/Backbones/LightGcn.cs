@@ -56,7 +56,7 @@ public sealed class LightGcn : Backbone
             _userEmbedding.index_select(0, users),
             itemEgo.index_select(0, positives),
             itemEgo.index_select(0, negatives));
-        return loss + (_regWeight * regulariser);
+        return AddRegulariser(loss, _regWeight, regulariser);
     }
 
     public override ServingVectors ComputeServingVectors()
@@ -117,7 +117,8 @@ public sealed class LightGcn : Backbone
             sum = sum + layer;
         }
 
-        Tensor mean = sum / (_layers + 1);
+        using Scalar layerCount = _layers + 1;
+        Tensor mean = sum / layerCount;
         return (mean.narrow(0, 0, _userCount), mean.narrow(0, _userCount, mean.shape[0] - _userCount), itemEgo);
     }
 }

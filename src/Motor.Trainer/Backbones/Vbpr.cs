@@ -51,7 +51,7 @@ public sealed class Vbpr : Backbone
         Tensor positive = both.narrow(0, 0, batch);
         Tensor negative = both.narrow(0, batch, batch);
         Tensor loss = BprLoss((user * positive).sum(1), (user * negative).sum(1));
-        return loss + (_regWeight * EmbeddingNormLoss(user, positive, negative));
+        return AddRegulariser(loss, _regWeight, EmbeddingNormLoss(user, positive, negative));
     }
 
     public override ServingVectors ComputeServingVectors()

@@ -177,7 +177,8 @@ public sealed class MotorItemEncoder : ItemRepresentation
 
         if (!Options.UseTcn)
         {
-            return (Sum(sums) / TokensPerItem).MoveToOuterDisposeScope();
+            using Scalar tokens = TokensPerItem;
+            return (Sum(sums) / tokens).MoveToOuterDisposeScope();
         }
 
         var outputs = new List<Tensor>(_branches.Count);
@@ -267,7 +268,8 @@ internal sealed class TcnBranch : nn.Module<Tensor, Tensor?, Tensor>
         }
 
         using DisposeScope scope = NewDisposeScope();
-        Tensor biInteraction = 0.5 * ((sum * sum) - squareSum!);
+        using Scalar half = 0.5;
+        Tensor biInteraction = ((sum * sum) - squareSum!) * half;
         Tensor x0 = cat([sum, biInteraction], 1);
         Tensor x = x0;
         foreach (Linear layer in _cross)

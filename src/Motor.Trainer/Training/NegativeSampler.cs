@@ -75,11 +75,13 @@ public sealed class NegativeSampler : IDisposable
         long count = users.shape[0];
         Tensor negatives = _candidates.index_select(0, randint(0, CandidateCount, [count], ScalarType.Int64, users.device, generator: generator));
         Tensor pending = arange(count, ScalarType.Int64, users.device);
+        using Scalar itemCount = _itemCount;
+        using Scalar lastKey = _sortedKeys.shape[0] - 1;
         while (true)
         {
             Tensor pendingUsers = users.index_select(0, pending);
-            Tensor keys = (pendingUsers * _itemCount) + negatives.index_select(0, pending);
-            Tensor position = searchsorted(_sortedKeys, keys).clamp_max(_sortedKeys.shape[0] - 1);
+            Tensor keys = (pendingUsers * itemCount) + negatives.index_select(0, pending);
+            Tensor position = searchsorted(_sortedKeys, keys).clamp_max(lastKey);
             Tensor rejected = _sortedKeys.index_select(0, position).eq(keys);
             pending = pending.masked_select(rejected);
             long remaining = pending.shape[0];
