@@ -10,7 +10,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
     [Fact]
     public void TiktokStatistics()
     {
-        string? folder = RealData.Find("tiktok", output);
+        string? folder = RealDatasets.Find("tiktok", output);
         if (folder is null)
         {
             return;
@@ -47,7 +47,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
     [Fact]
     public void BabyStatistics()
     {
-        string? folder = RealData.Find("baby", output);
+        string? folder = RealDatasets.Find("baby", output);
         if (folder is null)
         {
             return;

@@ -10,7 +10,7 @@ public sealed class CliTests(ITestOutputHelper output)
     [Fact]
     public void DatasetJsonOnTiktok()
     {
-        string? data = TestData.RequireOrNote("tiktok", output);
+        string? data = RealDatasets.Find("tiktok", output);
         if (data is null)
         {
             return;
@@ -34,7 +34,7 @@ public sealed class CliTests(ITestOutputHelper output)
     [Fact]
     public void DatasetJsonOnBaby()
     {
-        string? data = TestData.RequireOrNote("baby", output);
+        string? data = RealDatasets.Find("baby", output);
         if (data is null)
         {
             return;
@@ -50,7 +50,7 @@ public sealed class CliTests(ITestOutputHelper output)
     [Fact]
     public void DatasetTablePrintsTheCounts()
     {
-        string? data = TestData.RequireOrNote("tiktok", output);
+        string? data = RealDatasets.Find("tiktok", output);
         if (data is null)
         {
             return;

@@ -32,7 +32,7 @@ public sealed class PqTokenizerTests(ITestOutputHelper output)
     [Fact]
     public void TokensEqualCoreEncodingForEveryTiktokItemAndSurviveSaveLoad()
     {
-        string? data = TestData.RequireOrNote("tiktok", output);
+        string? data = RealDatasets.Find("tiktok", output);
         if (data is null)
         {
             return;
@@ -102,7 +102,7 @@ public sealed class PqTokenizerTests(ITestOutputHelper output)
     [Fact]
     public void TiktokRelativeMseIsWithinFivePercentOfReferenceKMeans()
     {
-        string? data = TestData.RequireOrNote("tiktok", output);
+        string? data = RealDatasets.Find("tiktok", output);
         if (data is null)
         {
             return;
