@@ -12,14 +12,14 @@ using static TorchSharp.torch;
 namespace Motor.Trainer.Export;
 
 /// <summary>What <see cref="BundleExporter.Export"/> wrote and how the ONNX encoder compared with TorchSharp.</summary>
-internal sealed record ExportResult(ModelBundle Bundle, double? EncoderMaxAbsDifference, int EncoderItemsCompared);
+public sealed record ExportResult(ModelBundle Bundle, double? EncoderMaxAbsDifference, int EncoderItemsCompared);
 
 /// <summary>
 /// A run folder + its dataset -> a model bundle (ARCHITECTURE.md, "The model bundle"): the run's serving vectors, the
 /// training items, ID maps, and for MOTOR the codebooks, token table and item_encoder.onnx. The encoder is checked against
 /// the TorchSharp model on every catalog item before the bundle is written.
 /// </summary>
-internal static class BundleExporter
+public static class BundleExporter
 {
     /// <summary>Largest ONNX-vs-TorchSharp difference accepted at export; above it the export fails rather than ship a wrong encoder.</summary>
     public const double EncoderTolerance = 1e-4;

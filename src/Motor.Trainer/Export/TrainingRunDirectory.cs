@@ -10,7 +10,7 @@ namespace Motor.Trainer.Export;
 /// A run folder written by <c>train</c> (<see cref="TrainingRun"/>): config.json, metrics.json, model.bin, tokenizer/ and the
 /// serving vectors, read back into the <see cref="RunConfig"/> that rebuilds the model.
 /// </summary>
-internal sealed class TrainingRunDirectory
+public sealed class TrainingRunDirectory
 {
     public required string DirectoryPath { get; init; }
 
