@@ -1,25 +1,23 @@
-using System.Numerics;
+using Motor.Core.Search;
 
 namespace Motor.Core.Evaluation;
 
 /// <summary>Scores users against items by inner product of their vectors (users x d and items x d, row-major).</summary>
 /// <remarks>
-/// The items are packed in panels of 2 SIMD widths (16 items with AVX2), each panel stored d x 16 contiguously, so that the
-/// kernel computes 4 users x 16 items with broadcast-multiply-add over a sequential stream and no horizontal sums. Panels
-/// are processed in tiles that stay in cache while the users of a chunk pass over them, and chunks of users run in
-/// parallel. Each score sums over the dimensions in order 0..d-1.
+/// Runs on the search path's batched kernel (<see cref="ScoringKernels.ScoreBlock"/>) with the roles swapped: the items
+/// are packed in panels of <see cref="ScoringKernels.BlockWidth"/> items stored d x width (the kernel's transposed
+/// query block), and a chunk of users, gathered into contiguous rows, is the kernel's rows. Each call writes a users x
+/// width block of the score matrix in place (row stride = item count), so a panel is reused from cache by every user of
+/// the chunk and no horizontal sums are needed. Chunks of users run in parallel. Each score sums over the dimensions
+/// in order 0..d-1.
 /// </remarks>
 public sealed class DotProductScoreProvider : IScoreProvider
 {
-    private const int UsersPerKernel = 4;
     private const int UsersPerChunk = 32;
-    private const int ItemsPerTile = 512;
-
-    private static readonly int s_width = Vector<float>.Count;
 
     private readonly float[] _userVectors;
     private readonly float[] _itemPanels;
-    private readonly int _paddedItemCount;
+    private readonly int _panelCount;
 
     public DotProductScoreProvider(float[] userVectors, float[] itemVectors, int dimension)
     {
@@ -39,16 +37,16 @@ public sealed class DotProductScoreProvider : IScoreProvider
         UserCount = userVectors.Length / dimension;
         ItemCount = itemVectors.Length / dimension;
 
-        int step = 2 * s_width;
-        _paddedItemCount = (ItemCount + step - 1) / step * step;
-        _itemPanels = new float[(long)_paddedItemCount * dimension];
+        int width = ScoringKernels.BlockWidth;
+        _panelCount = (ItemCount + width - 1) / width;
+        _itemPanels = new float[Math.Max(1L, (long)_panelCount * width * dimension)];
         for (int item = 0; item < ItemCount; item++)
         {
-            int panelStart = item / step * dimension * step;
-            int lane = item % step;
+            long panelStart = (long)(item / width) * dimension * width;
+            int lane = item % width;
             for (int k = 0; k < dimension; k++)
             {
-                _itemPanels[panelStart + (k * step) + lane] = itemVectors[(item * dimension) + k];
+                _itemPanels[panelStart + ((long)k * width) + lane] = itemVectors[((long)item * dimension) + k];
             }
         }
     }
@@ -64,9 +62,9 @@ public sealed class DotProductScoreProvider : IScoreProvider
 
     public void Score(ReadOnlySpan<int> users, Span<float> scores)
     {
-        if (scores.Length < users.Length * ItemCount)
+        if (scores.Length < (long)users.Length * ItemCount)
         {
-            throw new ArgumentException($"scores holds {scores.Length} values, {users.Length} users x {ItemCount} items need {users.Length * ItemCount}", nameof(scores));
+            throw new ArgumentException($"scores holds {scores.Length} values, {users.Length} users x {ItemCount} items need {(long)users.Length * ItemCount}", nameof(scores));
         }
 
         foreach (int user in users)
@@ -88,94 +86,52 @@ public sealed class DotProductScoreProvider : IScoreProvider
                     0,
                     chunkCount,
                     new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism },
-                    chunk => ScoreChunk(userArray, chunk * UsersPerChunk, Math.Min(UsersPerChunk, userArray.Length - (chunk * UsersPerChunk)), (float*)scoresAddress));
+                    () => new float[(UsersPerChunk * Dimension) + (UsersPerChunk * ScoringKernels.BlockWidth)],
+                    (chunk, _, scratch) =>
+                    {
+                        int first = chunk * UsersPerChunk;
+                        ScoreChunk(userArray, first, Math.Min(UsersPerChunk, userArray.Length - first), (float*)scoresAddress, scratch);
+                        return scratch;
+                    },
+                    _ => { });
             }
         }
     }
 
-    private unsafe void ScoreChunk(int[] users, int first, int count, float* scores)
+    /// <summary>Scores users[first..first+count) against every item into their rows of <paramref name="scores"/>.</summary>
+    private unsafe void ScoreChunk(int[] users, int first, int count, float* scores, float[] scratch)
     {
         int dimension = Dimension;
-        int step = 2 * s_width;
-        float* scratch = stackalloc float[UsersPerKernel * step];
-        float** userRows = stackalloc float*[UsersPerKernel];
-        float** outputRows = stackalloc float*[UsersPerKernel];
-        float** kernelOutputs = stackalloc float*[UsersPerKernel];
+        int width = ScoringKernels.BlockWidth;
+        int fullPanels = ItemCount / width;
         fixed (float* userBase = _userVectors)
         fixed (float* panelBase = _itemPanels)
+        fixed (float* scratchBase = scratch)
         {
-            for (int tileStart = 0; tileStart < _paddedItemCount; tileStart += ItemsPerTile)
+            // The chunk's user rows, contiguous (the kernel's row layout); the rest of the scratch takes the last,
+            // partial panel's scores, which would overrun the score matrix's rows.
+            float* userRows = scratchBase;
+            float* tail = scratchBase + (UsersPerChunk * dimension);
+            for (int u = 0; u < count; u++)
             {
-                int tileEnd = Math.Min(tileStart + ItemsPerTile, _paddedItemCount);
-                for (int group = 0; group < count; group += UsersPerKernel)
+                new ReadOnlySpan<float>(userBase + ((long)users[first + u] * dimension), dimension).CopyTo(new Span<float>(userRows + ((long)u * dimension), dimension));
+            }
+
+            float* output = scores + ((long)first * ItemCount);
+            for (int panel = 0; panel < fullPanels; panel++)
+            {
+                ScoringKernels.ScoreBlock(userRows, count, dimension, panelBase + ((long)panel * width * dimension), output + ((long)panel * width), ItemCount);
+            }
+
+            int valid = ItemCount - (fullPanels * width);
+            if (valid > 0)
+            {
+                ScoringKernels.ScoreBlock(userRows, count, dimension, panelBase + ((long)fullPanels * width * dimension), tail, width);
+                for (int u = 0; u < count; u++)
                 {
-                    int groupSize = Math.Min(UsersPerKernel, count - group);
-                    for (int r = 0; r < UsersPerKernel; r++)
-                    {
-                        // A short last group repeats its first user; the extra rows go to the scratch buffer.
-                        int row = first + group + (r < groupSize ? r : 0);
-                        userRows[r] = userBase + ((long)users[row] * dimension);
-                        outputRows[r] = r < groupSize ? scores + ((long)row * ItemCount) : null;
-                    }
-
-                    for (int j = tileStart; j < tileEnd; j += step)
-                    {
-                        bool full = j + step <= ItemCount;
-                        for (int r = 0; r < UsersPerKernel; r++)
-                        {
-                            kernelOutputs[r] = full && outputRows[r] is not null ? outputRows[r] + j : scratch + (r * step);
-                        }
-
-                        Kernel(userRows, panelBase + ((long)j * dimension), step, dimension, kernelOutputs);
-                        if (!full)
-                        {
-                            int valid = ItemCount - j;
-                            for (int r = 0; r < groupSize; r++)
-                            {
-                                new ReadOnlySpan<float>(scratch + (r * step), valid).CopyTo(new Span<float>(outputRows[r] + j, valid));
-                            }
-                        }
-                    }
+                    new ReadOnlySpan<float>(tail + ((long)u * width), valid).CopyTo(new Span<float>(output + ((long)u * ItemCount) + ((long)fullPanels * width), valid));
                 }
             }
         }
-    }
-
-    /// <summary>outputs[r][0..2W) = sum_k user_r[k] * panel[k, 0..2W) for the 4 users.</summary>
-    private static unsafe void Kernel(float** users, float* panel, int step, int dimension, float** outputs)
-    {
-        int width = s_width;
-        Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero;
-        Vector<float> b0 = Vector<float>.Zero, b1 = Vector<float>.Zero;
-        Vector<float> c0 = Vector<float>.Zero, c1 = Vector<float>.Zero;
-        Vector<float> d0 = Vector<float>.Zero, d1 = Vector<float>.Zero;
-        float* u0 = users[0], u1 = users[1], u2 = users[2], u3 = users[3];
-        for (int k = 0; k < dimension; k++)
-        {
-            float* panelRow = panel + ((long)k * step);
-            Vector<float> left = Vector.Load(panelRow);
-            Vector<float> right = Vector.Load(panelRow + width);
-            Vector<float> x0 = new(u0[k]);
-            Vector<float> x1 = new(u1[k]);
-            Vector<float> x2 = new(u2[k]);
-            Vector<float> x3 = new(u3[k]);
-            a0 = Vector.MultiplyAddEstimate(x0, left, a0);
-            a1 = Vector.MultiplyAddEstimate(x0, right, a1);
-            b0 = Vector.MultiplyAddEstimate(x1, left, b0);
-            b1 = Vector.MultiplyAddEstimate(x1, right, b1);
-            c0 = Vector.MultiplyAddEstimate(x2, left, c0);
-            c1 = Vector.MultiplyAddEstimate(x2, right, c1);
-            d0 = Vector.MultiplyAddEstimate(x3, left, d0);
-            d1 = Vector.MultiplyAddEstimate(x3, right, d1);
-        }
-
-        a0.Store(outputs[0]);
-        a1.Store(outputs[0] + width);
-        b0.Store(outputs[1]);
-        b1.Store(outputs[1] + width);
-        c0.Store(outputs[2]);
-        c1.Store(outputs[2] + width);
-        d0.Store(outputs[3]);
-        d1.Store(outputs[3] + width);
     }
 }

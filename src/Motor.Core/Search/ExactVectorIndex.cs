@@ -427,7 +427,7 @@ public sealed unsafe class ExactVectorIndex : IVectorIndex
             int width = ScoringKernels.BlockWidth;
             for (int b = 0; b < blockCount; b++)
             {
-                ScoringKernels.ScoreBlock(rows, rowCount, paddedDimension, queriesTransposed + ((nint)b * blockValues), scores);
+                ScoringKernels.ScoreBlock(rows, rowCount, paddedDimension, queriesTransposed + ((nint)b * blockValues), scores, width);
                 topK.OfferBlock(b * width, width, scores, rowCount, firstItem, exclude);
             }
         }

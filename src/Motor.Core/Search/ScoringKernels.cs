@@ -29,19 +29,22 @@ internal static unsafe class ScoringKernels
     }
 
     /// <summary>
-    /// scores[r * BlockWidth + q] = dot(rows[r], query q) for a block of <see cref="BlockWidth"/> queries stored transposed
-    /// (<paramref name="queriesTransposed"/>[j * BlockWidth + q] = query q's element j). Each row element is broadcast
-    /// against a whole register of queries, so no horizontal sums are needed and every row is loaded once per block.
+    /// scores[r * scoreStride + q] = dot(rows[r], query q) for a block of <see cref="BlockWidth"/> queries stored transposed
+    /// (<paramref name="queriesTransposed"/>[j * BlockWidth + q] = query q's element j), rows <paramref name="dimension"/>
+    /// values apart. Each row element is broadcast against a whole register of queries, so no horizontal sums are needed
+    /// and every row is loaded once per block; each score sums over the dimensions in order 0..dimension-1. The one
+    /// batched dot-product kernel: the search batch (item rows x query block) and the evaluator's
+    /// <see cref="Evaluation.DotProductScoreProvider"/> (user rows x item panel) both run on it.
     /// </summary>
-    public static void ScoreBlock(float* rows, int rowCount, int paddedDimension, float* queriesTransposed, float* scores)
+    public static void ScoreBlock(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores, int scoreStride)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            ScoreBlock512(rows, rowCount, paddedDimension, queriesTransposed, scores);
+            ScoreBlock512(rows, rowCount, dimension, queriesTransposed, scores, scoreStride);
         }
         else
         {
-            ScoreBlockPortable(rows, rowCount, paddedDimension, queriesTransposed, scores);
+            ScoreBlockPortable(rows, rowCount, dimension, queriesTransposed, scores, scoreStride);
         }
     }
 
@@ -201,7 +204,7 @@ internal static unsafe class ScoringKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreBlock512(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores)
+    private static void ScoreBlock512(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores, int scoreStride)
     {
         const int Width = 64;
         int r = 0;
@@ -246,11 +249,14 @@ internal static unsafe class ScoringKernels
                 s33 = Vector512.FusedMultiplyAdd(q3, b, s33);
             }
 
-            float* o = scores + ((nint)r * Width);
+            float* o = scores + ((nint)r * scoreStride);
             s00.Store(o); s01.Store(o + 16); s02.Store(o + 32); s03.Store(o + 48);
-            s10.Store(o + 64); s11.Store(o + 80); s12.Store(o + 96); s13.Store(o + 112);
-            s20.Store(o + 128); s21.Store(o + 144); s22.Store(o + 160); s23.Store(o + 176);
-            s30.Store(o + 192); s31.Store(o + 208); s32.Store(o + 224); s33.Store(o + 240);
+            o += scoreStride;
+            s10.Store(o); s11.Store(o + 16); s12.Store(o + 32); s13.Store(o + 48);
+            o += scoreStride;
+            s20.Store(o); s21.Store(o + 16); s22.Store(o + 32); s23.Store(o + 48);
+            o += scoreStride;
+            s30.Store(o); s31.Store(o + 16); s32.Store(o + 32); s33.Store(o + 48);
         }
 
         for (; r < rowCount; r++)
@@ -267,13 +273,13 @@ internal static unsafe class ScoringKernels
                 s3 = Vector512.FusedMultiplyAdd(Vector512.Load(q + 48), b, s3);
             }
 
-            float* o = scores + ((nint)r * Width);
+            float* o = scores + ((nint)r * scoreStride);
             s0.Store(o); s1.Store(o + 16); s2.Store(o + 32); s3.Store(o + 48);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreBlockPortable(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores)
+    private static void ScoreBlockPortable(float* rows, int rowCount, int dimension, float* queriesTransposed, float* scores, int scoreStride)
     {
         int lanes = Vector<float>.Count;
         int width = 4 * lanes;
@@ -291,7 +297,7 @@ internal static unsafe class ScoringKernels
                 s3 = Vector.FusedMultiplyAdd(Vector.Load(q + (3 * lanes)), b, s3);
             }
 
-            float* o = scores + ((nint)r * width);
+            float* o = scores + ((nint)r * scoreStride);
             s0.Store(o);
             s1.Store(o + lanes);
             s2.Store(o + (2 * lanes));

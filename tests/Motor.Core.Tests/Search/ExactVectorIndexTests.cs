@@ -131,6 +131,31 @@ public sealed class ExactVectorIndexTests
         }
     }
 
+    [Theory]
+    [InlineData(20, 70)] // the sorted insertion (k <= 32) and a padded second query block
+    [InlineData(50, 130)] // binary-search insertion (k > 32)
+    public void SearchBatchEqualsSortReferenceIncludingTiesAndExclusions(int k, int queryCount)
+    {
+        var random = new Random(k * 31 + queryCount);
+        const int Dimension = 20, Count = 2500;
+        float[] items = SearchReference.IntegerVectors(random, Count, Dimension);
+        var index = new ExactVectorIndex(Dimension, items);
+        float[] queries = SearchReference.IntegerVectors(random, queryCount, Dimension);
+        var batch = new ScoredItem[queryCount * k];
+        var counts = new int[queryCount];
+        foreach (Func<int, int, bool>? exclude in new Func<int, int, bool>?[] { null, (query, item) => (item * 7 + query) % 3 == 0 })
+        {
+            index.SearchBatch(queries, k, batch, counts, exclude);
+            for (int q = 0; q < queryCount; q++)
+            {
+                int query = q;
+                Func<int, bool>? excludeOne = exclude is null ? null : item => exclude(query, item);
+                ScoredItem[] expected = SearchReference.TopK(items, Dimension, queries.AsSpan(q * Dimension, Dimension), k, excludeOne);
+                Assert.Equal(expected, batch.AsSpan(q * k, counts[q]).ToArray());
+            }
+        }
+    }
+
     [Fact]
     public void KAboveCountReturnsEveryItemAndEmptyIndexReturnsNothing()
     {
