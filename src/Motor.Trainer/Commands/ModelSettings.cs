@@ -46,6 +46,11 @@ public class ModelSettings : TorchOutputSettings
     [Description("MOTOR: one K-row table per modality shared by its sub-spaces")]
     public bool SharedTokenTable { get; set; }
 
+    [CommandOption("--token-init <INIT>")]
+    [Description("MOTOR: token table initialisation, xavier or centroids (projected PQ centroids)")]
+    [DefaultValue("xavier")]
+    public string TokenInit { get; set; } = "xavier";
+
     [CommandOption("--embedding-size <D>")]
     [DefaultValue(64)]
     public int EmbeddingSize { get; set; } = 64;
@@ -124,6 +129,7 @@ public class ModelSettings : TorchOutputSettings
                 CrossLayers = TcnLayers,
                 Branches = ParseBranches(TcnBranches),
                 SharedTokenTable = SharedTokenTable,
+                TokenInitialization = ParseTokenInitialization(TokenInit),
             },
             ColdItems = ColdItems,
             Training = new TrainingOptions
@@ -153,5 +159,12 @@ public class ModelSettings : TorchOutputSettings
         "agnostic" => Items.TcnBranches.Agnostic,
         "both" => Items.TcnBranches.Both,
         _ => throw new ArgumentException($"--tcn-branches: expected specific, agnostic or both, got '{value}'"),
+    };
+
+    public static Items.TokenInitialization ParseTokenInitialization(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "xavier" => Items.TokenInitialization.Xavier,
+        "centroids" => Items.TokenInitialization.ProjectedCentroids,
+        _ => throw new ArgumentException($"--token-init: expected xavier or centroids, got '{value}'"),
     };
 }

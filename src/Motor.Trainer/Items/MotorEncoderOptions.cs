@@ -26,6 +26,20 @@ public enum TcnBranches
     Both,
 }
 
+/// <summary>How the token tables start (METHOD.md section 3).</summary>
+public enum TokenInitialization
+{
+    /// <summary>Xavier-uniform rows, unrelated to the features.</summary>
+    Xavier,
+
+    /// <summary>
+    /// Row (j, c) = centroid c of sub-space j, placed at the sub-space's coordinates and mapped to d by a fixed random
+    /// Gaussian projection of the modality: an item's token rows then sum to the projection of its PQ reconstruction, so
+    /// items with similar features start with similar vectors.
+    /// </summary>
+    ProjectedCentroids,
+}
+
 /// <summary>Options of the MOTOR item encoder; every METHOD.md section 3–4 choice is one property so ablations are one flag.</summary>
 public sealed record MotorEncoderOptions
 {
@@ -45,8 +59,15 @@ public sealed record MotorEncoderOptions
     /// <summary>One K-row table per modality shared by its M sub-spaces instead of M*K rows.</summary>
     public bool SharedTokenTable { get; init; }
 
+    public TokenInitialization TokenInitialization { get; init; } = TokenInitialization.Xavier;
+
     public void Validate()
     {
+        if (SharedTokenTable && TokenInitialization == TokenInitialization.ProjectedCentroids)
+        {
+            throw new ArgumentException("--token-init centroids needs one table row per sub-space and code: it cannot be combined with --shared-token-table");
+        }
+
         if (Dimension <= 0)
         {
             throw new ArgumentException($"embedding size must be positive, got {Dimension}");
@@ -72,6 +93,8 @@ public sealed record MotorEncoderOptions
 
     /// <summary>Short text for tables, e.g. "high L2 both".</summary>
     public string Describe() => UseTcn
-        ? $"{Order.ToString().ToLowerInvariant()}{(Order == TcnOrder.High ? $" L{CrossLayers}" : string.Empty)} {Branches.ToString().ToLowerInvariant()}{(SharedTokenTable ? " shared" : string.Empty)}"
-        : $"no-tcn{(SharedTokenTable ? " shared" : string.Empty)}";
+        ? $"{Order.ToString().ToLowerInvariant()}{(Order == TcnOrder.High ? $" L{CrossLayers}" : string.Empty)} {Branches.ToString().ToLowerInvariant()}{Suffix}"
+        : $"no-tcn{Suffix}";
+
+    private string Suffix => (SharedTokenTable ? " shared" : string.Empty) + (TokenInitialization == TokenInitialization.ProjectedCentroids ? " centroid-init" : string.Empty);
 }

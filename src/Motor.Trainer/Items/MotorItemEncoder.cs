@@ -155,6 +155,48 @@ public sealed class MotorItemEncoder : ItemRepresentation
 
     public IReadOnlyList<Parameter> TokenTables => [.. _tokenTables];
 
+    /// <summary>
+    /// Overwrites the token tables with projected centroids (<see cref="TokenInitialization.ProjectedCentroids"/>): row
+    /// j*K + c of modality m = centroid c of sub-space j (Dimension/M values at the sub-space's coordinates) times a fixed
+    /// Gaussian projection P_m (modality dimension x d, entries N(0, 1/modality dimension)), seeded.
+    /// </summary>
+    public void InitializeFromCentroids(IReadOnlyList<PqCodebook> codebooks, int seed)
+    {
+        if (Options.SharedTokenTable)
+        {
+            throw new InvalidOperationException("projected-centroid initialisation needs one row per sub-space and code");
+        }
+
+        if (codebooks.Count != ModalityCount)
+        {
+            throw new ArgumentException($"expected {ModalityCount} codebooks, got {codebooks.Count}", nameof(codebooks));
+        }
+
+        using DisposeScope scope = NewDisposeScope();
+        using Generator generator = new Generator((ulong)seed);
+        for (int modality = 0; modality < ModalityCount; modality++)
+        {
+            PqCodebook codebook = codebooks[modality];
+            if (codebook.SubspaceCount != SubspaceCount || codebook.CentroidCount != CentroidCount)
+            {
+                throw new ArgumentException($"codebook '{codebook.Modality}' is M = {codebook.SubspaceCount}, K = {codebook.CentroidCount}; the encoder has M = {SubspaceCount}, K = {CentroidCount}", nameof(codebooks));
+            }
+
+            Parameter table = _tokenTables[modality];
+            int width = codebook.SubspaceDimension;
+            Tensor centroids = tensor(codebook.Centroids, [SubspaceCount, CentroidCount, width], ScalarType.Float32);
+            Tensor projection = randn([codebook.Dimension, Options.Dimension], generator: generator) / Math.Sqrt(codebook.Dimension);
+
+            // Sub-space j's centroids only touch rows j*width..(j+1)*width of the projection.
+            Tensor rows = einsum("jcw,jwd->jcd", centroids, projection.reshape(SubspaceCount, width, Options.Dimension))
+                .reshape(SubspaceCount * CentroidCount, Options.Dimension);
+            using (no_grad())
+            {
+                table.copy_(rows.to(table.device));
+            }
+        }
+    }
+
     public override Tensor forward(Tensor itemIndices) => Encode(itemIndices);
 
     public override Tensor All() => Encode(null);

@@ -81,7 +81,7 @@ public static class TrainingRun
 
         // Seed after tokenization so the ID and MOTOR variants start from the same user table and the same sampling stream.
         TorchDevice.Seed(config.Training.Seed);
-        using Backbone model = CreateModel(training, config, tokenizer?.Tokens, device.Device);
+        using Backbone model = CreateModel(training, config, tokenizer?.Tokens, device.Device, tokenizer?.Codebooks);
         log?.Invoke($"{config.Descriptor.DisplayName} with {config.VariantLabel} items on {device.Name}: {CountParameters(model):N0} parameters");
 
         using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch);
@@ -135,11 +135,25 @@ public static class TrainingRun
     }
 
     /// <summary>The backbone with its item representation (ID table or MOTOR encoder over <paramref name="tokens"/>).</summary>
-    public static Backbone CreateModel(InteractionDataset training, RunConfig config, TokenTable? tokens, Device device)
+    /// <param name="codebooks">The tokenizer's codebooks, used by <see cref="TokenInitialization.ProjectedCentroids"/>; not needed to load saved weights.</param>
+    public static Backbone CreateModel(InteractionDataset training, RunConfig config, TokenTable? tokens, Device device, IReadOnlyList<PqCodebook>? codebooks = null)
     {
-        ItemRepresentation items = config.IsMotor
-            ? MotorItemEncoder.FromTokens(tokens ?? throw new ArgumentException("--items motor needs a token table"), training.Modalities.Count, config.Encoder with { Dimension = config.EmbeddingSize }, device)
-            : new IdItemTable(training.ItemCount, config.EmbeddingSize, device);
+        ItemRepresentation items;
+        if (config.IsMotor)
+        {
+            MotorItemEncoder encoder = MotorItemEncoder.FromTokens(tokens ?? throw new ArgumentException("--items motor needs a token table"), training.Modalities.Count, config.Encoder with { Dimension = config.EmbeddingSize }, device);
+            if (config.Encoder.TokenInitialization == TokenInitialization.ProjectedCentroids && codebooks is not null)
+            {
+                encoder.InitializeFromCentroids(codebooks, config.Training.Seed);
+            }
+
+            items = encoder;
+        }
+        else
+        {
+            items = new IdItemTable(training.ItemCount, config.EmbeddingSize, device);
+        }
+
         var context = new BackboneContext
         {
             UserCount = training.UserCount,
@@ -215,6 +229,7 @@ public static class TrainingRun
             values["tcnLayers"] = config.Encoder.CrossLayers;
             values["tcnBranches"] = config.Encoder.Branches.ToString().ToLowerInvariant();
             values["sharedTokenTable"] = config.Encoder.SharedTokenTable;
+            values["tokenInit"] = config.Encoder.TokenInitialization == TokenInitialization.ProjectedCentroids ? "centroids" : "xavier";
         }
 
         return values;
