@@ -51,6 +51,11 @@ public class ModelSettings : TorchOutputSettings
     [DefaultValue("xavier")]
     public string TokenInit { get; set; } = "xavier";
 
+    [CommandOption("--token-dropout <P>")]
+    [Description("MOTOR: training-time probability of leaving a token out of an item's encoding (0 = off)")]
+    [DefaultValue(0.0)]
+    public double TokenDropout { get; set; }
+
     [CommandOption("--embedding-size <D>")]
     [DefaultValue(64)]
     public int EmbeddingSize { get; set; } = 64;
@@ -130,6 +135,7 @@ public class ModelSettings : TorchOutputSettings
                 Branches = ParseBranches(TcnBranches),
                 SharedTokenTable = SharedTokenTable,
                 TokenInitialization = ParseTokenInitialization(TokenInit),
+                TokenDropout = TokenDropout,
             },
             ColdItems = ColdItems,
             Training = new TrainingOptions

@@ -61,6 +61,12 @@ public sealed record MotorEncoderOptions
 
     public TokenInitialization TokenInitialization { get; init; } = TokenInitialization.Xavier;
 
+    /// <summary>
+    /// Training only: each token of each item is left out of the item's pooled sums with this probability (the kept ones
+    /// scaled by 1/(1−p)), so the encoder cannot rely on one item's exact token tuple. Not in the paper (our option, 0 = off).
+    /// </summary>
+    public double TokenDropout { get; init; }
+
     public void Validate()
     {
         if (SharedTokenTable && TokenInitialization == TokenInitialization.ProjectedCentroids)
@@ -71,6 +77,11 @@ public sealed record MotorEncoderOptions
         if (Dimension <= 0)
         {
             throw new ArgumentException($"embedding size must be positive, got {Dimension}");
+        }
+
+        if (TokenDropout is < 0 or >= 1)
+        {
+            throw new ArgumentException($"--token-dropout must be in [0, 1), got {TokenDropout}");
         }
 
         if (CrossLayers is < 0 or > 3)
@@ -96,5 +107,6 @@ public sealed record MotorEncoderOptions
         ? $"{Order.ToString().ToLowerInvariant()}{(Order == TcnOrder.High ? $" L{CrossLayers}" : string.Empty)} {Branches.ToString().ToLowerInvariant()}{Suffix}"
         : $"no-tcn{Suffix}";
 
-    private string Suffix => (SharedTokenTable ? " shared" : string.Empty) + (TokenInitialization == TokenInitialization.ProjectedCentroids ? " centroid-init" : string.Empty);
+    private string Suffix => (SharedTokenTable ? " shared" : string.Empty) + (TokenInitialization == TokenInitialization.ProjectedCentroids ? " centroid-init" : string.Empty)
+        + (TokenDropout > 0 ? $" drop{TokenDropout:0.##}" : string.Empty);
 }

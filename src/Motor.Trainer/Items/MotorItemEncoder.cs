@@ -45,6 +45,11 @@ public sealed class MotorItemEncoder : ItemRepresentation
     /// </summary>
     private readonly Tensor[] _pooling;
 
+    /// <summary>Per modality the (item, token row) indices of <see cref="_pooling"/>, for the token-dropout variant.</summary>
+    private readonly Tensor[] _poolingIndices;
+
+    private readonly int _tableRows;
+
     /// <param name="tokenCodes">ItemCount x (modalityCount x subspaceCount) codes in [0, centroidCount), modality-major.</param>
     public MotorItemEncoder(
         ReadOnlySpan<long> tokenCodes,
@@ -109,10 +114,14 @@ public sealed class MotorItemEncoder : ItemRepresentation
         RegisterComponents();
 
         // Assigned after registration on purpose: derived from token_rows, so not part of the saved state.
+        _tableRows = tableRows;
         _pooling = new Tensor[modalityCount];
+        _poolingIndices = new Tensor[modalityCount];
         for (int modality = 0; modality < modalityCount; modality++)
         {
-            _pooling[modality] = PoolingMatrix(rows, itemCount, tokensPerItem, modality * subspaceCount, subspaceCount, tableRows, device);
+            _poolingIndices[modality] = PoolingIndices(rows, itemCount, tokensPerItem, modality * subspaceCount, subspaceCount, device);
+            using Tensor values = ones(_poolingIndices[modality].shape[1], ScalarType.Float32, device: device);
+            _pooling[modality] = sparse_coo_tensor(_poolingIndices[modality], values, [itemCount, tableRows]);
         }
     }
 
@@ -207,13 +216,15 @@ public sealed class MotorItemEncoder : ItemRepresentation
         using DisposeScope scope = NewDisposeScope();
         var sums = new Tensor[ModalityCount];
         var squareSums = new Tensor[ModalityCount];
+        bool dropTokens = training && Options.TokenDropout > 0;
         for (int modality = 0; modality < ModalityCount; modality++)
         {
             Tensor table = _tokenTables[modality];
-            sums[modality] = Select(_pooling[modality].mm(table), itemIndices);
+            Tensor pooling = dropTokens ? DroppedPooling(modality) : _pooling[modality];
+            sums[modality] = Select(pooling.mm(table), itemIndices);
             if (Options.UseTcn && Options.Order != TcnOrder.First)
             {
-                squareSums[modality] = Select(_pooling[modality].mm(table.square()), itemIndices);
+                squareSums[modality] = Select(pooling.mm(table.square()), itemIndices);
             }
         }
 
@@ -255,7 +266,16 @@ public sealed class MotorItemEncoder : ItemRepresentation
         return total;
     }
 
-    private static Tensor PoolingMatrix(long[] rows, int itemCount, int tokensPerItem, int firstToken, int tokenCount, int tableRows, Device? device)
+    /// <summary>The pooling matrix with each (item, token) entry kept with probability 1 − p and scaled by 1/(1 − p).</summary>
+    private Tensor DroppedPooling(int modality)
+    {
+        Tensor indices = _poolingIndices[modality];
+        using Scalar keep = 1 - Options.TokenDropout;
+        Tensor kept = bernoulli(full(indices.shape[1], keep, ScalarType.Float32, device: indices.device)) / keep;
+        return sparse_coo_tensor(indices, kept, [ItemCount, _tableRows]);
+    }
+
+    private static Tensor PoolingIndices(long[] rows, int itemCount, int tokensPerItem, int firstToken, int tokenCount, Device? device)
     {
         long[] indices = new long[2L * itemCount * tokenCount];
         long entries = (long)itemCount * tokenCount;
@@ -269,10 +289,7 @@ public sealed class MotorItemEncoder : ItemRepresentation
             }
         }
 
-        using Tensor indexTensor = tensor(indices, [2, entries], ScalarType.Int64);
-        using Tensor values = ones(entries, ScalarType.Float32);
-        using Tensor sparse = sparse_coo_tensor(indexTensor, values, [itemCount, tableRows]);
-        return sparse.to(device ?? CPU);
+        return tensor(indices, [2, entries], ScalarType.Int64, device ?? CPU);
     }
 }
 /// <summary>One TCN branch: first/second-order pooling of its token vectors, then the DCN-v2 cross layers.</summary>

@@ -229,6 +229,7 @@ public static class TrainingRun
             values["tcnLayers"] = config.Encoder.CrossLayers;
             values["tcnBranches"] = config.Encoder.Branches.ToString().ToLowerInvariant();
             values["sharedTokenTable"] = config.Encoder.SharedTokenTable;
+            values["tokenDropout"] = config.Encoder.TokenDropout;
             values["tokenInit"] = config.Encoder.TokenInitialization == TokenInitialization.ProjectedCentroids ? "centroids" : "xavier";
         }
 
