@@ -56,6 +56,11 @@ public class ModelSettings : TorchOutputSettings
     [DefaultValue(0.0)]
     public double TokenDropout { get; set; }
 
+    [CommandOption("--item-dropout <P>")]
+    [Description("MOTOR: training-time probability of encoding an item from no token at all (0 = off)")]
+    [DefaultValue(0.0)]
+    public double ItemDropout { get; set; }
+
     [CommandOption("--embedding-size <D>")]
     [DefaultValue(64)]
     public int EmbeddingSize { get; set; } = 64;
@@ -136,6 +141,7 @@ public class ModelSettings : TorchOutputSettings
                 SharedTokenTable = SharedTokenTable,
                 TokenInitialization = ParseTokenInitialization(TokenInit),
                 TokenDropout = TokenDropout,
+                ItemDropout = ItemDropout,
             },
             ColdItems = ColdItems,
             Training = new TrainingOptions

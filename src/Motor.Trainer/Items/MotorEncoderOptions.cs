@@ -67,6 +67,12 @@ public sealed record MotorEncoderOptions
     /// </summary>
     public double TokenDropout { get; init; }
 
+    /// <summary>
+    /// Training only: each item is encoded from no token at all with this probability (DropoutNet-style), so the backbone
+    /// learns to rank items whose tokens say little, as it must for items never seen. Our option, 0 = off.
+    /// </summary>
+    public double ItemDropout { get; init; }
+
     public void Validate()
     {
         if (SharedTokenTable && TokenInitialization == TokenInitialization.ProjectedCentroids)
@@ -77,6 +83,11 @@ public sealed record MotorEncoderOptions
         if (Dimension <= 0)
         {
             throw new ArgumentException($"embedding size must be positive, got {Dimension}");
+        }
+
+        if (ItemDropout is < 0 or >= 1)
+        {
+            throw new ArgumentException($"--item-dropout must be in [0, 1), got {ItemDropout}");
         }
 
         if (TokenDropout is < 0 or >= 1)
@@ -108,5 +119,6 @@ public sealed record MotorEncoderOptions
         : $"no-tcn{Suffix}";
 
     private string Suffix => (SharedTokenTable ? " shared" : string.Empty) + (TokenInitialization == TokenInitialization.ProjectedCentroids ? " centroid-init" : string.Empty)
-        + (TokenDropout > 0 ? $" drop{TokenDropout:0.##}" : string.Empty);
+        + (TokenDropout > 0 ? $" drop{TokenDropout:0.###}" : string.Empty)
+        + (ItemDropout > 0 ? $" item-drop{ItemDropout:0.###}" : string.Empty);
 }

@@ -216,11 +216,19 @@ public sealed class MotorItemEncoder : ItemRepresentation
         using DisposeScope scope = NewDisposeScope();
         var sums = new Tensor[ModalityCount];
         var squareSums = new Tensor[ModalityCount];
-        bool dropTokens = training && Options.TokenDropout > 0;
+        bool dropTokens = training && (Options.TokenDropout > 0 || Options.ItemDropout > 0);
+        Tensor? keptItems = null;
+        if (training && Options.ItemDropout > 0)
+        {
+            // One draw per item and step, shared by its modalities: a dropped item is encoded from no token at all.
+            using Scalar keepItem = 1 - Options.ItemDropout;
+            keptItems = bernoulli(full(ItemCount, keepItem, ScalarType.Float32, device: _tokenRows.device));
+        }
+
         for (int modality = 0; modality < ModalityCount; modality++)
         {
             Tensor table = _tokenTables[modality];
-            Tensor pooling = dropTokens ? DroppedPooling(modality) : _pooling[modality];
+            Tensor pooling = dropTokens ? DroppedPooling(modality, keptItems) : _pooling[modality];
             sums[modality] = Select(pooling.mm(table), itemIndices);
             if (Options.UseTcn && Options.Order != TcnOrder.First)
             {
@@ -266,12 +274,30 @@ public sealed class MotorItemEncoder : ItemRepresentation
         return total;
     }
 
-    /// <summary>The pooling matrix with each (item, token) entry kept with probability 1 − p and scaled by 1/(1 − p).</summary>
-    private Tensor DroppedPooling(int modality)
+    /// <summary>
+    /// The pooling matrix with each (item, token) entry kept with probability 1 − p and scaled by 1/(1 − p), and every
+    /// entry of the items not in <paramref name="keptItems"/> (item dropout, not rescaled) removed.
+    /// </summary>
+    private Tensor DroppedPooling(int modality, Tensor? keptItems)
     {
         Tensor indices = _poolingIndices[modality];
-        using Scalar keep = 1 - Options.TokenDropout;
-        Tensor kept = bernoulli(full(indices.shape[1], keep, ScalarType.Float32, device: indices.device)) / keep;
+        Tensor kept;
+        if (Options.TokenDropout > 0)
+        {
+            using Scalar keep = 1 - Options.TokenDropout;
+            kept = bernoulli(full(indices.shape[1], keep, ScalarType.Float32, device: indices.device)) / keep;
+        }
+        else
+        {
+            kept = ones(indices.shape[1], ScalarType.Float32, device: indices.device);
+        }
+
+        if (keptItems is not null)
+        {
+            // Entries are item-major (item * M + token), so each item's keep flag repeats M times.
+            kept = kept * keptItems.repeat_interleave(SubspaceCount);
+        }
+
         return sparse_coo_tensor(indices, kept, [ItemCount, _tableRows]);
     }
 

@@ -230,6 +230,7 @@ public static class TrainingRun
             values["tcnBranches"] = config.Encoder.Branches.ToString().ToLowerInvariant();
             values["sharedTokenTable"] = config.Encoder.SharedTokenTable;
             values["tokenDropout"] = config.Encoder.TokenDropout;
+            values["itemDropout"] = config.Encoder.ItemDropout;
             values["tokenInit"] = config.Encoder.TokenInitialization == TokenInitialization.ProjectedCentroids ? "centroids" : "xavier";
         }
 

@@ -43,6 +43,40 @@ public sealed class TokenDropoutTests
         Assert.True(largestGap < 0.05 * scale, $"mean over {samples} dropped encodings is {largestGap:E2} from the full one (scale {scale:E2})");
     }
 
+    /// <summary>Item dropout encodes a dropped item from no token (zero for the no-TCN mean) and leaves the others whole.</summary>
+    [Fact]
+    public void ItemDropoutEncodesDroppedItemsFromNoTokenAndKeepsTheOthersWhole()
+    {
+        manual_seed(5);
+        const int items = 40;
+        long[] codes = [.. Enumerable.Range(0, items * M).Select(index => (long)((index * 3) % K))];
+        var options = new MotorEncoderOptions { Dimension = 8, UseTcn = false, ItemDropout = 0.5 };
+        using var encoder = new MotorItemEncoder(codes, items, 1, M, K, options, CPU);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        encoder.eval();
+        float[] expected = encoder.All().data<float>().ToArray();
+        encoder.train();
+        float[] dropped = encoder.All().data<float>().ToArray();
+
+        int zeroRows = 0;
+        for (int item = 0; item < items; item++)
+        {
+            float[] row = dropped[(item * 8)..((item + 1) * 8)];
+            if (row.All(value => value == 0))
+            {
+                zeroRows++;
+            }
+            else
+            {
+                Assert.Equal(expected[(item * 8)..((item + 1) * 8)], row);
+            }
+        }
+
+        Assert.InRange(zeroRows, 5, items - 5);
+    }
+
     [Fact]
     public void DropoutOutsideItsRangeIsAClearError()
     {
@@ -51,5 +85,7 @@ public sealed class TokenDropoutTests
         ArgumentException error = Assert.Throws<ArgumentException>(options.Validate);
 
         Assert.Contains("--token-dropout", error.Message, StringComparison.Ordinal);
+        ArgumentException itemError = Assert.Throws<ArgumentException>(new MotorEncoderOptions { ItemDropout = -0.1 }.Validate);
+        Assert.Contains("--item-dropout", itemError.Message, StringComparison.Ordinal);
     }
 }
