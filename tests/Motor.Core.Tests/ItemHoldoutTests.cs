@@ -65,23 +65,6 @@ internal static class SyntheticDataset
         }
 
         InteractionSplit[] splits = [.. Enumerable.Range(0, 3).Select(split => new InteractionSplit([.. users[split]], [.. items[split]]))];
-        CsrMatrix train = CsrMatrix.FromPairs(userCount, itemCount, splits[0].Users, splits[0].Items);
-        return new InteractionDataset
-        {
-            Name = "synthetic",
-            DirectoryPath = "/synthetic",
-            UserCount = userCount,
-            ItemCount = itemCount,
-            Train = splits[0],
-            Valid = splits[1],
-            Test = splits[2],
-            TrainByUser = train,
-            ValidByUser = CsrMatrix.FromPairs(userCount, itemCount, splits[1].Users, splits[1].Items),
-            TestByUser = CsrMatrix.FromPairs(userCount, itemCount, splits[2].Users, splits[2].Items),
-            Modalities = [],
-            ColdItems = Enumerable.Range(0, itemCount).Where(item => !splits[0].Items.Contains(item)).ToArray(),
-            UsersWithoutTraining = [],
-            ContentHash = "synthetic",
-        };
+        return InteractionDataset.FromSplits("synthetic", "/synthetic", userCount, itemCount, splits[0], splits[1], splits[2], [], "synthetic");
     }
 }

@@ -69,42 +69,22 @@ public static class DatasetLoader
             }
         }
 
-        CsrMatrix trainByUser = CsrMatrix.FromPairs(userCount, itemCount, train.Users, train.Items);
         List<string> hashedFiles = [interPath, .. modalitySources.Select(source => source.FilePath)];
         if (descriptor.FilePath is not null)
         {
             hashedFiles.Add(descriptor.FilePath);
         }
 
-        return new InteractionDataset
-        {
-            Name = descriptor.Name ?? Path.GetFileName(fullDirectory.TrimEnd(Path.DirectorySeparatorChar)),
-            DirectoryPath = fullDirectory,
-            UserCount = userCount,
-            ItemCount = itemCount,
-            Train = train,
-            Valid = valid,
-            Test = test,
-            TrainByUser = trainByUser,
-            ValidByUser = CsrMatrix.FromPairs(userCount, itemCount, valid.Users, valid.Items),
-            TestByUser = CsrMatrix.FromPairs(userCount, itemCount, test.Users, test.Items),
-            Modalities = modalities,
-            ColdItems = ItemsWithoutTraining(trainByUser, itemCount),
-            UsersWithoutTraining = Enumerable.Range(0, userCount).Where(user => trainByUser.RowLength(user) == 0).ToArray(),
-            ContentHash = ComputeContentHash(hashedFiles),
-        };
-    }
-
-    /// <summary>Items in [0, itemCount) that no row of <paramref name="trainByUser"/> contains, ascending.</summary>
-    internal static int[] ItemsWithoutTraining(CsrMatrix trainByUser, int itemCount)
-    {
-        bool[] seen = new bool[itemCount];
-        foreach (int item in trainByUser.Columns)
-        {
-            seen[item] = true;
-        }
-
-        return Enumerable.Range(0, itemCount).Where(item => !seen[item]).ToArray();
+        return InteractionDataset.FromSplits(
+            descriptor.Name ?? Path.GetFileName(fullDirectory.TrimEnd(Path.DirectorySeparatorChar)),
+            fullDirectory,
+            userCount,
+            itemCount,
+            train,
+            valid,
+            test,
+            modalities,
+            ComputeContentHash(hashedFiles));
     }
 
     /// <summary>SHA-256 (hex) over the files sorted by name: for each, its name, its length and its bytes.</summary>
@@ -261,15 +241,7 @@ public static class DatasetLoader
 
     private static Interactions ReadInteractions(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw new DatasetFormatException(path, $"cannot read the file ({exception.Message})");
-        }
+        byte[] bytes = InputFile.ReadAllBytes(path);
 
         ReadOnlySpan<byte> text = bytes;
         if (text.StartsWith("\uFEFF"u8))

@@ -67,4 +67,45 @@ public sealed class InteractionDataset
     public required string ContentHash { get; init; }
 
     public int InteractionCount => Train.Count + Valid.Count + Test.Count;
+
+    /// <summary>
+    /// A dataset from its splits; the per-user matrices, the items never in training and the users without training
+    /// interactions are derived here, so every producer (loader, hold-out view, test fixtures) derives them the same way.
+    /// </summary>
+    public static InteractionDataset FromSplits(
+        string name,
+        string directoryPath,
+        int userCount,
+        int itemCount,
+        InteractionSplit train,
+        InteractionSplit valid,
+        InteractionSplit test,
+        IReadOnlyList<ModalityFeatures> modalities,
+        string contentHash)
+    {
+        CsrMatrix trainByUser = CsrMatrix.FromPairs(userCount, itemCount, train.Users, train.Items);
+        bool[] trained = new bool[itemCount];
+        foreach (int item in trainByUser.Columns)
+        {
+            trained[item] = true;
+        }
+
+        return new InteractionDataset
+        {
+            Name = name,
+            DirectoryPath = directoryPath,
+            UserCount = userCount,
+            ItemCount = itemCount,
+            Train = train,
+            Valid = valid,
+            Test = test,
+            TrainByUser = trainByUser,
+            ValidByUser = CsrMatrix.FromPairs(userCount, itemCount, valid.Users, valid.Items),
+            TestByUser = CsrMatrix.FromPairs(userCount, itemCount, test.Users, test.Items),
+            Modalities = modalities,
+            ColdItems = [.. Enumerable.Range(0, itemCount).Where(item => !trained[item])],
+            UsersWithoutTraining = [.. Enumerable.Range(0, userCount).Where(user => trainByUser.RowLength(user) == 0)],
+            ContentHash = contentHash,
+        };
+    }
 }

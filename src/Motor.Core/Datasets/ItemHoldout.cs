@@ -54,27 +54,16 @@ public sealed class ItemHoldout
             isHeldOut[item] = true;
         }
 
-        InteractionSplit train = Without(dataset.Train, isHeldOut);
-        InteractionSplit valid = Without(dataset.Valid, isHeldOut);
-        InteractionSplit test = Without(dataset.Test, isHeldOut);
-        CsrMatrix trainByUser = CsrMatrix.FromPairs(dataset.UserCount, dataset.ItemCount, train.Users, train.Items);
-        InteractionDataset view = new()
-        {
-            Name = dataset.Name,
-            DirectoryPath = dataset.DirectoryPath,
-            UserCount = dataset.UserCount,
-            ItemCount = dataset.ItemCount,
-            Train = train,
-            Valid = valid,
-            Test = test,
-            TrainByUser = trainByUser,
-            ValidByUser = CsrMatrix.FromPairs(dataset.UserCount, dataset.ItemCount, valid.Users, valid.Items),
-            TestByUser = CsrMatrix.FromPairs(dataset.UserCount, dataset.ItemCount, test.Users, test.Items),
-            Modalities = dataset.Modalities,
-            ColdItems = DatasetLoader.ItemsWithoutTraining(trainByUser, dataset.ItemCount),
-            UsersWithoutTraining = Enumerable.Range(0, dataset.UserCount).Where(user => trainByUser.RowLength(user) == 0).ToArray(),
-            ContentHash = dataset.ContentHash,
-        };
+        InteractionDataset view = InteractionDataset.FromSplits(
+            dataset.Name,
+            dataset.DirectoryPath,
+            dataset.UserCount,
+            dataset.ItemCount,
+            Without(dataset.Train, isHeldOut),
+            Without(dataset.Valid, isHeldOut),
+            Without(dataset.Test, isHeldOut),
+            dataset.Modalities,
+            dataset.ContentHash);
 
         return new ItemHoldout
         {

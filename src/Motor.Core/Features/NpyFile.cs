@@ -44,15 +44,7 @@ public static class NpyFile
     /// <summary>Reads a 1-D (as N x 1) or 2-D array. Throws <see cref="DatasetFormatException"/> naming the file and what was found.</summary>
     public static NpyArray Read(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw new DatasetFormatException(path, $"cannot read the file ({exception.Message})");
-        }
+        byte[] bytes = InputFile.ReadAllBytes(path);
 
         NpyHeader header = ParseHeader(bytes, path);
         long expectedBytes = (long)header.Rows * header.Columns * header.ElementSize;

@@ -58,24 +58,16 @@ internal static class SyntheticData
             modalities.Add(new ModalityFeatures($"m{modality}", $"m{modality}_feat.npy", new NpyArray(ItemCount, FeatureDimension, NpyDataType.Float32, values)));
         }
 
-        CsrMatrix trainByUser = CsrMatrix.FromPairs(UserCount, ItemCount, train.Users.ToArray(), train.Items.ToArray());
-        return new InteractionDataset
-        {
-            Name = "synthetic",
-            DirectoryPath = "synthetic",
-            UserCount = UserCount,
-            ItemCount = ItemCount,
-            Train = new InteractionSplit(train.Users.ToArray(), train.Items.ToArray()),
-            Valid = new InteractionSplit(valid.Users.ToArray(), valid.Items.ToArray()),
-            Test = new InteractionSplit(test.Users.ToArray(), test.Items.ToArray()),
-            TrainByUser = trainByUser,
-            ValidByUser = CsrMatrix.FromPairs(UserCount, ItemCount, valid.Users.ToArray(), valid.Items.ToArray()),
-            TestByUser = CsrMatrix.FromPairs(UserCount, ItemCount, test.Users.ToArray(), test.Items.ToArray()),
-            Modalities = modalities,
-            ColdItems = Enumerable.Range(warmItems, ColdItemCount).ToArray(),
-            UsersWithoutTraining = [],
-            ContentHash = "synthetic",
-        };
+        return InteractionDataset.FromSplits(
+            "synthetic",
+            "synthetic",
+            UserCount,
+            ItemCount,
+            new InteractionSplit([.. train.Users], [.. train.Items]),
+            new InteractionSplit([.. valid.Users], [.. valid.Items]),
+            new InteractionSplit([.. test.Users], [.. test.Items]),
+            modalities,
+            "synthetic");
     }
 
     /// <summary>Cluster-determined tokens: every item of a cluster shares its codes (so cold items share trained tokens).</summary>
