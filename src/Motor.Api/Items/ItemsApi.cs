@@ -81,16 +81,7 @@ public static class ItemsApi
 
     public static async Task<IResult> PostItem(ItemIngestionRequest request, ItemIngestion ingestion, CancellationToken cancellationToken)
     {
-        (ItemIngestion.Outcome? result, IResult? problem) = await ingestion.IngestAsync([request], [string.Empty], replace: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        ItemResponse item = result!.Items[0];
-        return item.Outcome == IngestionOutcome.Created
-            ? TypedResults.Created($"/v1/items/{Uri.EscapeDataString(item.ItemId)}", item)
-            : TypedResults.Ok(item);
+        return await IngestOne(request, replace: false, ingestion, cancellationToken);
     }
 
     public static async Task<IResult> PutItem(string itemId, ItemIngestionRequest request, ItemIngestion ingestion, CancellationToken cancellationToken)
@@ -100,7 +91,13 @@ public static class ItemsApi
             return Problems.Invalid("itemId", $"'{request.ItemId}' does not match the item ID '{itemId}' in the route");
         }
 
-        (ItemIngestion.Outcome? result, IResult? problem) = await ingestion.IngestAsync([request with { ItemId = itemId }], [string.Empty], replace: true, cancellationToken);
+        return await IngestOne(request with { ItemId = itemId }, replace: true, ingestion, cancellationToken);
+    }
+
+    /// <summary>One item through the ingestion pipeline: 201 when it was created, 200 when replaced or unchanged.</summary>
+    private static async Task<IResult> IngestOne(ItemIngestionRequest request, bool replace, ItemIngestion ingestion, CancellationToken cancellationToken)
+    {
+        (ItemIngestion.Outcome? result, IResult? problem) = await ingestion.IngestAsync([request], [string.Empty], replace, cancellationToken);
         if (problem is not null)
         {
             return problem;
