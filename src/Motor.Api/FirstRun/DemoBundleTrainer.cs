@@ -27,15 +27,15 @@ public static class DemoBundleTrainer
     /// <summary>Trains on <paramref name="datasetPath"/> into the run folder <paramref name="runDirectory"/>, then exports the bundle to <paramref name="bundlePath"/>.</summary>
     public static ModelBundle TrainAndExport(string datasetPath, string runDirectory, string bundlePath, Action<string> log, CancellationToken cancellationToken)
     {
-        Train(datasetPath, runDirectory, log, cancellationToken);
-        return Export(runDirectory, datasetPath, bundlePath, log);
-    }
-
-    public static void Train(string datasetPath, string runDirectory, Action<string> log, CancellationToken cancellationToken)
-    {
         // Before the first torch call in this process (the GLIBCXX fix of ENVIRONMENT.md).
         TorchNativeFix.EnsureApplied();
         InteractionDataset dataset = DatasetLoader.Load(datasetPath);
+        Train(dataset, runDirectory, log, cancellationToken);
+        return Export(runDirectory, dataset, bundlePath, log);
+    }
+
+    private static void Train(InteractionDataset dataset, string runDirectory, Action<string> log, CancellationToken cancellationToken)
+    {
         log($"dataset '{dataset.Name}': {dataset.UserCount} users, {dataset.ItemCount} items, {dataset.InteractionCount} interactions, modalities {string.Join(", ", dataset.Modalities.Select(modality => $"{modality.Name} ({modality.Dimension})"))}");
         TorchDevice device = TorchDevice.Resolve("cpu", log);
         RunMetrics metrics = TrainingRun.Execute(dataset, DemoConfig, device, runDirectory, onEpoch: report =>
@@ -49,10 +49,15 @@ public static class DemoBundleTrainer
         log($"trained {metrics.Epochs} epochs (best {metrics.BestEpoch}) in {metrics.SecondsTotal:0.0} s; test {string.Join(", ", metrics.Test.Where(pair => pair.Key.EndsWith("@20", StringComparison.Ordinal)).Select(pair => $"{pair.Key} {pair.Value:0.0000}"))}");
     }
 
+    /// <summary>Exports the run folder <paramref name="runDirectory"/> (trained on <paramref name="datasetPath"/>) to <paramref name="bundlePath"/>.</summary>
     public static ModelBundle Export(string runDirectory, string datasetPath, string bundlePath, Action<string> log)
     {
         TorchNativeFix.EnsureApplied();
-        InteractionDataset dataset = DatasetLoader.Load(datasetPath);
+        return Export(runDirectory, DatasetLoader.Load(datasetPath), bundlePath, log);
+    }
+
+    private static ModelBundle Export(string runDirectory, InteractionDataset dataset, string bundlePath, Action<string> log)
+    {
         ExportResult result = BundleExporter.Export(TrainingRunDirectory.Load(runDirectory), dataset, bundlePath, overwrite: true, log);
         log($"exported bundle {result.Bundle.Manifest.Version} ({result.Bundle.ItemCount} items, vectors {result.Bundle.VectorSize}); ONNX encoder max abs difference to TorchSharp {result.EncoderMaxAbsDifference:E2}");
         return result.Bundle;
