@@ -79,7 +79,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
                     {
                         task.Value = report.Epoch;
                         task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{label} | epoch {report.Epoch} | loss {report.Loss:F4} | valid R@20 {report.ValidMetric:F4} (best {report.BestValidMetric:F4} @ {report.BestEpoch}) | {report.TrainSeconds:F2}+{report.EvalSeconds:F2} s"));
+                            $"{label} | epoch {report.Epoch} | loss {report.Loss:F4} | valid R@20 {report.ValidMetric:F4} (best {report.BestValidMetric:F4} @ {report.BestEpoch}){(report.HoldoutValidMetric is double holdout ? $" | hold-out valid R@20 {holdout:F4}" : string.Empty)} | {report.TrainSeconds:F2}+{report.EvalSeconds:F2} s"));
                     },
                     message => task.Description = Markup.Escape($"{label} | {message}"));
                 task.Value = task.MaxValue;

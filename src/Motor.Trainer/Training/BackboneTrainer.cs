@@ -42,7 +42,8 @@ public static class BackboneTrainer
         CsrMatrix validByUser,
         TrainingOptions options,
         Device device,
-        Action<EpochReport>? onEpoch = null)
+        Action<EpochReport>? onEpoch = null,
+        Func<ServingVectors, double>? holdoutMonitor = null)
     {
         options.Validate();
         using var sampler = new NegativeSampler(trainByUser, device);
@@ -74,6 +75,7 @@ public static class BackboneTrainer
 
             MetricSet valid = RankingEvaluator.Evaluate(new DotProductScorer(vectors.Users, vectors.Items), trainByUser, validByUser, evaluation);
             double metric = valid[options.ValidMetric];
+            double? holdoutMetric = holdoutMonitor?.Invoke(vectors);
             if (metric > bestMetric)
             {
                 bestMetric = metric;
@@ -90,7 +92,7 @@ public static class BackboneTrainer
             }
 
             evalClock.Stop();
-            var report = new EpochReport(epoch, options.MaxEpochs, loss, metric, bestEpoch, bestMetric, trainClock.Elapsed.TotalSeconds, evalClock.Elapsed.TotalSeconds);
+            var report = new EpochReport(epoch, options.MaxEpochs, loss, metric, bestEpoch, bestMetric, trainClock.Elapsed.TotalSeconds, evalClock.Elapsed.TotalSeconds, holdoutMetric);
             history.Add(report);
             onEpoch?.Invoke(report);
             if (epoch - bestEpoch >= options.Patience)

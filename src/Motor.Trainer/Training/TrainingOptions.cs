@@ -41,5 +41,9 @@ public sealed record TrainingOptions
     }
 }
 
-/// <summary>One finished epoch, for the progress display and the log.</summary>
-public sealed record EpochReport(int Epoch, int MaxEpochs, double Loss, double ValidMetric, int BestEpoch, double BestValidMetric, double TrainSeconds, double EvalSeconds);
+/// <summary>
+/// One finished epoch, for the progress display, the log and <c>history.json</c>. <see cref="HoldoutValidMetric"/> is the
+/// same metric on the item hold-out's valid interactions (ranked among held-out items) when the run has a hold-out: a
+/// learning curve for cold items, never used for early stopping.
+/// </summary>
+public sealed record EpochReport(int Epoch, int MaxEpochs, double Loss, double ValidMetric, int BestEpoch, double BestValidMetric, double TrainSeconds, double EvalSeconds, double? HoldoutValidMetric = null);

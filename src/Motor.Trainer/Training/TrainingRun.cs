@@ -14,12 +14,14 @@ namespace Motor.Trainer.Training;
 
 /// <summary>
 /// One complete run of <c>train</c>: optional item hold-out, tokenizer (MOTOR), model, training loop, test and cold-start
-/// evaluation at the best-valid epoch, and the run folder (metrics.json, config.json, model.bin, tokenizer/, vectors).
+/// evaluation at the best-valid epoch, and the run folder (metrics.json, history.json, config.json, model.bin, tokenizer/,
+/// vectors).
 /// </summary>
 public static class TrainingRun
 {
     public const string MetricsFileName = "metrics.json";
     public const string ConfigFileName = "config.json";
+    public const string HistoryFileName = "history.json";
     public const string WeightsFileName = "model.bin";
     public const string TokenizerFolderName = "tokenizer";
     public const string UserVectorsFileName = "user_vectors.npy";
@@ -84,7 +86,10 @@ public static class TrainingRun
         using Backbone model = CreateModel(training, config, tokenizer?.Tokens, device.Device, tokenizer?.Codebooks);
         log?.Invoke($"{config.Descriptor.DisplayName} with {config.VariantLabel} items on {device.Name}: {CountParameters(model):N0} parameters");
 
-        using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch);
+        Func<ServingVectors, double>? holdoutMonitor = holdout is null
+            ? null
+            : vectors => RankingEvaluator.Evaluate(new DotProductScorer(vectors.Users, vectors.Items), training.TrainByUser, holdout.HeldOutValidByUser, candidateItems: holdout.HeldOutItems)[config.Training.ValidMetric];
+        using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch, holdoutMonitor);
         var scorer = new DotProductScorer(outcome.BestVectors.Users, outcome.BestVectors.Items);
         MetricSet test = RankingEvaluator.Evaluate(scorer, training.TrainByUser, training.TestByUser);
         MetricSet coldNatural = RankingEvaluator.Evaluate(scorer, training.TrainByUser, ColdStartTargets.Natural(training));
@@ -126,6 +131,7 @@ public static class TrainingRun
         {
             File.WriteAllText(Path.Combine(outputDirectory, ConfigFileName), JsonSerializer.Serialize(metrics.Config, JsonOptions));
             File.WriteAllText(Path.Combine(outputDirectory, MetricsFileName), JsonSerializer.Serialize(metrics, JsonOptions));
+            File.WriteAllText(Path.Combine(outputDirectory, HistoryFileName), JsonSerializer.Serialize(outcome.History, JsonOptions));
             model.save(Path.Combine(outputDirectory, WeightsFileName));
             WriteVectors(Path.Combine(outputDirectory, UserVectorsFileName), outcome.BestVectors.Users);
             WriteVectors(Path.Combine(outputDirectory, ItemVectorsFileName), outcome.BestVectors.Items);

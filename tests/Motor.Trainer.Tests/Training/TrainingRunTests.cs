@@ -53,6 +53,31 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(metrics.ItemParamBytes, root.GetProperty("itemParamBytes").GetInt64());
         Assert.Equal(backbone, root.GetProperty("config").GetProperty("backbone").GetString());
 
+        // One history entry per epoch; the hold-out learning curve only when there is a hold-out.
+        using JsonDocument history = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, TrainingRun.HistoryFileName)));
+        JsonElement[] epochs = [.. history.RootElement.EnumerateArray()];
+        Assert.Equal(metrics.Epochs, epochs.Length);
+        Assert.Equal(Enumerable.Range(1, epochs.Length), epochs.Select(epoch => epoch.GetProperty("epoch").GetInt32()));
+        Assert.Equal(metrics.Valid["recall@20"], epochs[metrics.BestEpoch - 1].GetProperty("validMetric").GetDouble());
+        foreach (JsonElement epoch in epochs)
+        {
+            JsonElement holdout = epoch.GetProperty("holdoutValidMetric");
+            if (coldItems > 0)
+            {
+                Assert.InRange(holdout.GetDouble(), 0, 1);
+            }
+            else
+            {
+                Assert.Equal(JsonValueKind.Null, holdout.ValueKind);
+            }
+        }
+
+        if (coldItems > 0)
+        {
+            // The curve's value at the best epoch is the hold-out valid metric reported for the run.
+            Assert.Equal(metrics.ColdHoldoutValid!["recall@20"], epochs[metrics.BestEpoch - 1].GetProperty("holdoutValidMetric").GetDouble(), 12);
+        }
+
         Assert.True(File.Exists(Path.Combine(_directory, TrainingRun.ConfigFileName)));
         Assert.True(new FileInfo(Path.Combine(_directory, TrainingRun.WeightsFileName)).Length > 0);
         Assert.Equal(items == "motor", File.Exists(Path.Combine(_directory, TrainingRun.TokenizerFolderName, "tokenizer.json")));
