@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Motor.Core.Datasets;
 using Motor.Trainer.Devices;
 using Motor.Trainer.Items;
@@ -20,6 +21,10 @@ public sealed class ExperimentSettings : ModelSettings
     [DefaultValue("id,motor")]
     public string Items { get; set; } = "id,motor";
 
+    [CommandOption("--seeds <LIST>")]
+    [Description("Comma-separated seeds: every run once per seed, plus a mean ± sd table over seeds (replaces --seed)")]
+    public string? Seeds { get; set; }
+
     [CommandOption("--ablation")]
     [Description("Run the MOTOR-LightGCN ablation instead of the grid: no-TCN, order 1, order 2, full; M in {4,8,16} x K in {64,256}")]
     public bool Ablation { get; set; }
@@ -27,6 +32,9 @@ public sealed class ExperimentSettings : ModelSettings
     public IReadOnlyList<string> BackboneList => Split(Backbones);
 
     public IReadOnlyList<string> ItemList => Split(Items);
+
+    /// <summary>The seeds to run: <c>--seeds</c> when given, else the single <c>--seed</c>.</summary>
+    public IReadOnlyList<int> SeedList => Seeds is null ? [Seed] : ParseSeeds(Seeds);
 
     public override ValidationResult Validate()
     {
@@ -46,6 +54,11 @@ public sealed class ExperimentSettings : ModelSettings
                 }
             }
 
+            if (SeedList.Count != SeedList.Distinct().Count())
+            {
+                return ValidationResult.Error($"--seeds: each seed once, got '{Seeds}'");
+            }
+
             return BackboneList.Count == 0 || ItemList.Count == 0
                 ? ValidationResult.Error("--backbones and --items: at least one value each")
                 : ValidationResult.Success();
@@ -57,11 +70,25 @@ public sealed class ExperimentSettings : ModelSettings
     }
 
     private static string[] Split(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int[] ParseSeeds(string value)
+    {
+        string[] parts = Split(value);
+        if (parts.Length == 0)
+        {
+            throw new ArgumentException("--seeds: at least one seed");
+        }
+
+        return [.. parts.Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int seed)
+            ? seed
+            : throw new ArgumentException($"--seeds: '{part}' is not a non-negative integer"))];
+    }
 }
 
 /// <summary>
 /// <c>experiment</c>: trains every backbone x item representation (or the MOTOR-LightGCN ablation) with the same options
-/// and writes results.md and results.json from the runs' metrics, one sub-folder per run.
+/// and writes results.md and results.json from the runs' metrics, one sub-folder per run; with <c>--seeds</c>, each run
+/// once per seed and a table of means and standard deviations over the seeds.
 /// </summary>
 public sealed class ExperimentCommand(IAnsiConsole console) : Command<ExperimentSettings>
 {
@@ -75,12 +102,13 @@ public sealed class ExperimentCommand(IAnsiConsole console) : Command<Experiment
         var grid = new List<ExperimentRow>();
         var ablation = new List<ExperimentRow>();
         IEnumerable<(string Name, RunConfig Config)> runs = settings.Ablation ? AblationRuns(settings) : GridRuns(settings);
-        foreach ((string name, RunConfig config) in runs)
+        IReadOnlyList<int> seeds = settings.SeedList;
+        foreach ((string name, RunConfig config) in runs.SelectMany(run => seeds.Select(seed => WithSeed(run, seed, seeds.Count > 1))))
         {
             cancellationToken.ThrowIfCancellationRequested();
             RunMetrics metrics = TrainCommand.RunWithProgress(console, dataset, config, device, Path.Combine(settings.OutputDirectory, name),
                 $"{name}: {config.Descriptor.DisplayName} {config.VariantLabel}");
-            (settings.Ablation ? ablation : grid).Add(new ExperimentRow(name, metrics));
+            (settings.Ablation ? ablation : grid).Add(new ExperimentRow(name, metrics, config.Training.Seed));
             ExperimentReport.Write(settings.OutputDirectory, command, grid, ablation);
         }
 
@@ -88,6 +116,9 @@ public sealed class ExperimentCommand(IAnsiConsole console) : Command<Experiment
         console.MarkupLineInterpolated($"wrote {Path.GetFullPath(settings.OutputDirectory)}");
         return 0;
     }
+
+    private static (string Name, RunConfig Config) WithSeed((string Name, RunConfig Config) run, int seed, bool nameSeed)
+        => (nameSeed ? $"{run.Name}-seed{seed}" : run.Name, run.Config with { Training = run.Config.Training with { Seed = seed } });
 
     private static IEnumerable<(string, RunConfig)> GridRuns(ExperimentSettings settings)
     {

@@ -33,6 +33,9 @@ public sealed class TrainCliTests
     [InlineData("train", "--tcn-layers", "4", "--tcn-layers must be in 0..3, got 4")]
     [InlineData("experiment", "--tcn-branches", "all", "--tcn-branches: expected specific, agnostic or both, got 'all'")]
     [InlineData("experiment", "--cold-items", "1.5", "--cold-items: must be in [0, 1), got 1.5")]
+    [InlineData("experiment", "--seeds", "1,x", "--seeds: 'x' is not a non-negative integer")]
+    [InlineData("experiment", "--seeds", "1,-2", "--seeds: '-2' is not a non-negative integer")]
+    [InlineData("experiment", "--seeds", "3,1,3", "--seeds: each seed once, got '3,1,3'")]
     public void BadTrainingOptionIsOneLine(string command, string option, string value, string expected)
     {
         string data = Directory.CreateTempSubdirectory("motor-train-opt-").FullName;
