@@ -22,8 +22,12 @@ public sealed class ExperimentSettings : ModelSettings
     public string Items { get; set; } = "id,motor";
 
     [CommandOption("--seeds <LIST>")]
-    [Description("Comma-separated seeds: every run once per seed, plus a mean ± sd table over seeds (replaces --seed)")]
+    [Description("Comma-separated seeds: every run once per seed in <run>-seed<N>, plus a mean ± sd table over seeds (replaces --seed)")]
     public string? Seeds { get; set; }
+
+    [CommandOption("--resume")]
+    [Description("Reuse the finished runs in --out whose metrics.json has the same configuration instead of training them again")]
+    public bool Resume { get; set; }
 
     [CommandOption("--ablation")]
     [Description("Run the MOTOR-LightGCN ablation instead of the grid: no-TCN, order 1, order 2, full; M in {4,8,16} x K in {64,256}")]
@@ -103,11 +107,17 @@ public sealed class ExperimentCommand(IAnsiConsole console) : Command<Experiment
         var ablation = new List<ExperimentRow>();
         IEnumerable<(string Name, RunConfig Config)> runs = settings.Ablation ? AblationRuns(settings) : GridRuns(settings);
         IReadOnlyList<int> seeds = settings.SeedList;
-        foreach ((string name, RunConfig config) in runs.SelectMany(run => seeds.Select(seed => WithSeed(run, seed, seeds.Count > 1))))
+        foreach ((string name, RunConfig config) in runs.SelectMany(run => seeds.Select(seed => WithSeed(run, seed, settings.Seeds is not null))))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            RunMetrics metrics = TrainCommand.RunWithProgress(console, dataset, config, device, Path.Combine(settings.OutputDirectory, name),
-                $"{name}: {config.Descriptor.DisplayName} {config.VariantLabel}");
+            string runDirectory = Path.Combine(settings.OutputDirectory, name);
+            RunMetrics? metrics = settings.Resume ? TrainingRun.LoadFinished(runDirectory, config, dataset) : null;
+            if (metrics is not null)
+            {
+                console.MarkupLineInterpolated($"{name}: finished before with the same configuration, reused");
+            }
+
+            metrics ??= TrainCommand.RunWithProgress(console, dataset, config, device, runDirectory, $"{name}: {config.Descriptor.DisplayName} {config.VariantLabel}");
             (settings.Ablation ? ablation : grid).Add(new ExperimentRow(name, metrics, config.Training.Seed));
             ExperimentReport.Write(settings.OutputDirectory, command, grid, ablation);
         }

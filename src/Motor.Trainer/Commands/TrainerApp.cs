@@ -69,7 +69,7 @@ public static class TrainerApp
         Exception shown = exception is CommandRuntimeException { InnerException: { } inner } ? inner : exception;
         shown = shown is TypeInitializationException { InnerException: { } cause } ? cause : shown;
         bool expected = shown is DatasetFormatException or ArgumentException or InvalidOperationException or IOException
-            or UnauthorizedAccessException or CommandAppException or FormatException;
+            or InvalidDataException or UnauthorizedAccessException or CommandAppException or FormatException;
         string message = expected ? shown.Message : $"{shown.GetType().Name}: {shown.Message}";
         return "error: " + string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }

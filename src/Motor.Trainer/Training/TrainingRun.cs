@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Motor.Core.Datasets;
 using Motor.Core.Evaluation;
 using Motor.Core.Features;
@@ -124,7 +125,7 @@ public static class TrainingRun
             ItemParamBytes = model.Items.StorageBytes,
             IdTableBytes = (long)dataset.ItemCount * config.EmbeddingSize * sizeof(float),
             Device = device.Name,
-            Config = ConfigDictionary(config, dataset),
+            Config = DescribeConfig(config, dataset),
         };
 
         if (outputDirectory is not null)
@@ -205,7 +206,53 @@ public static class TrainingRun
         NpyFile.Write(path, values, (int)host.shape[0], (int)host.shape[1]);
     }
 
-    private static Dictionary<string, object> ConfigDictionary(RunConfig config, InteractionDataset dataset)
+    /// <summary>
+    /// The metrics of a finished run in <paramref name="outputDirectory"/> when its metrics.json was written for exactly this
+    /// configuration on this dataset (so <c>experiment --resume</c> can skip it); null when the folder has no metrics.json.
+    /// </summary>
+    /// <exception cref="InvalidDataException">metrics.json is unreadable or was written for another configuration.</exception>
+    public static RunMetrics? LoadFinished(string outputDirectory, RunConfig config, InteractionDataset dataset)
+    {
+        string path = Path.Combine(outputDirectory, MetricsFileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        RunMetrics? metrics;
+        JsonObject? saved;
+        try
+        {
+            string text = File.ReadAllText(path);
+            metrics = JsonSerializer.Deserialize<RunMetrics>(text, JsonOptions);
+            saved = JsonNode.Parse(text)?["config"] as JsonObject;
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidDataException($"{path}: not a metrics.json of this trainer ({exception.Message})", exception);
+        }
+
+        if (metrics is null || saved is null)
+        {
+            throw new InvalidDataException($"{path}: not a metrics.json of this trainer (no config)");
+        }
+
+        var requested = (JsonObject)JsonSerializer.SerializeToNode(DescribeConfig(config, dataset), JsonOptions)!;
+        foreach (string key in requested.Select(pair => pair.Key).Union(saved.Select(pair => pair.Key)))
+        {
+            string wanted = requested[key]?.ToJsonString() ?? "(absent)";
+            string found = saved[key]?.ToJsonString() ?? "(absent)";
+            if (wanted != found)
+            {
+                throw new InvalidDataException($"{path}: written for another configuration ({key}: {found}, now {wanted}); remove the folder or use another --out");
+            }
+        }
+
+        return metrics;
+    }
+
+    /// <summary>The <c>config</c> object of metrics.json: every setting that changes the result, and the dataset's content hash.</summary>
+    public static Dictionary<string, object> DescribeConfig(RunConfig config, InteractionDataset dataset)
     {
         var values = new Dictionary<string, object>
         {

@@ -89,6 +89,41 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(backbone == "vbpr" ? 32 : 16, itemVectors.Columns);
     }
 
+    [Fact]
+    public void FinishedRunIsReusedOnlyForTheSameConfiguration()
+    {
+        InteractionDataset dataset = SyntheticData.Create();
+        var config = new RunConfig
+        {
+            Backbone = "bpr",
+            Items = "motor",
+            EmbeddingSize = 16,
+            SubspaceCount = SyntheticData.Subspaces,
+            CentroidCount = SyntheticData.Centroids,
+            Encoder = new MotorEncoderOptions { Dimension = 16, TokenDropout = 0.5 },
+            ColdItems = 0.25,
+            Training = new TrainingOptions { MaxEpochs = 3, Patience = 2, BatchSize = 64, LearningRate = 1e-2 },
+        };
+        Assert.Null(TrainingRun.LoadFinished(_directory, config, dataset));
+
+        RunMetrics trained = TrainingRun.Execute(dataset, config, TorchDevice.CpuDevice, _directory);
+        RunMetrics reused = TrainingRun.LoadFinished(_directory, config, dataset)!;
+
+        Assert.Equal(trained.BestEpoch, reused.BestEpoch);
+        Assert.Equal(trained.Test["recall@20"], reused.Test["recall@20"]);
+        Assert.Equal(trained.ColdHoldout!["recall@20"], reused.ColdHoldout!["recall@20"]);
+        Assert.Equal(trained.ItemParamBytes, reused.ItemParamBytes);
+
+        RunConfig otherDropout = config with { Encoder = config.Encoder with { TokenDropout = 0.75 } };
+        InvalidDataException changed = Assert.Throws<InvalidDataException>(() => TrainingRun.LoadFinished(_directory, otherDropout, dataset));
+        Assert.Contains("written for another configuration (tokenDropout: 0.5, now 0.75)", changed.Message, StringComparison.Ordinal);
+        RunConfig otherSeed = config with { Training = config.Training with { Seed = 1 } };
+        Assert.Contains("(seed: 999, now 1)", Assert.Throws<InvalidDataException>(() => TrainingRun.LoadFinished(_directory, otherSeed, dataset)).Message, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(_directory, TrainingRun.MetricsFileName), "{ not json");
+        Assert.Contains("not a metrics.json of this trainer", Assert.Throws<InvalidDataException>(() => TrainingRun.LoadFinished(_directory, config, dataset)).Message, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))
