@@ -111,10 +111,9 @@ public static class ItemsApi
 
     public static async Task<IResult> PostItemBatch(ItemBatchIngestionRequest request, ItemIngestion ingestion, IOptions<MotorOptions> options, CancellationToken cancellationToken)
     {
-        int max = options.Value.MaxBatchItems;
-        if (request.Items is null || request.Items.Count == 0 || request.Items.Count > max)
+        if (!Problems.HasValidCount(request.Items, "items", options.Value.MaxBatchItems, "items", out ValidationProblem? invalid))
         {
-            return Problems.Invalid("items", $"must hold 1 to {max} items, got {request.Items?.Count ?? 0}");
+            return invalid;
         }
 
         int missing = request.Items.FindIndex(item => item is null);

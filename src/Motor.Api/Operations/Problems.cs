@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,6 +25,28 @@ public static class Problems
         => TypedResults.ValidationProblem(errors, detail: string.Join("; ", errors.Select(error => $"{error.Key}: {string.Join(", ", error.Value)}")), title: "The request is not valid");
 
     public static ValidationProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>A list in a request body holds 1..<paramref name="max"/> entries: the same rule for every batch route.</summary>
+    public static bool HasValidCount<T>([NotNullWhen(true)] IReadOnlyCollection<T>? values, string field, int max, string entries, [NotNullWhen(false)] out ValidationProblem? problem)
+    {
+        problem = values is null || values.Count == 0 || values.Count > max
+            ? Invalid(field, $"must hold 1 to {max} {entries}, got {values?.Count ?? 0}")
+            : null;
+        return problem is null;
+    }
+
+    /// <summary>A list of user or item IDs: 1..<paramref name="max"/> entries, none blank.</summary>
+    public static bool IsValidIdList([NotNullWhen(true)] List<string>? ids, string field, int max, string idName, [NotNullWhen(false)] out ValidationProblem? problem)
+    {
+        if (!HasValidCount(ids, field, max, idName + "s", out problem))
+        {
+            return false;
+        }
+
+        int blank = ids.FindIndex(string.IsNullOrWhiteSpace);
+        problem = blank >= 0 ? Invalid($"{field}[{blank}]", $"must be a non-empty {idName}") : null;
+        return problem is null;
+    }
 
     /// <summary>k must be within 1..MaxK: the same rule for every top-k route.</summary>
     public static ValidationProblem? CheckK(int k, MotorOptions options)

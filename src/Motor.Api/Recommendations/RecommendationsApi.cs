@@ -66,15 +66,9 @@ public static class RecommendationsApi
             return invalid;
         }
 
-        if (request.UserIds is null || request.UserIds.Count == 0 || request.UserIds.Count > settings.MaxBatchUsers)
+        if (!Problems.IsValidIdList(request.UserIds, "userIds", settings.MaxBatchUsers, "user ID", out ValidationProblem? invalidUsers))
         {
-            return Problems.Invalid("userIds", $"must hold 1 to {settings.MaxBatchUsers} user IDs, got {request.UserIds?.Count ?? 0}");
-        }
-
-        int blank = request.UserIds.FindIndex(string.IsNullOrWhiteSpace);
-        if (blank >= 0)
-        {
-            return Problems.Invalid($"userIds[{blank}]", "must be a non-empty user ID");
+            return invalidUsers;
         }
 
         long start = Stopwatch.GetTimestamp();

@@ -39,15 +39,9 @@ public static class UsersApi
     public static async Task<Results<Ok<InteractionsResponse>, ValidationProblem, ProblemHttpResult>> PostInteractions(
         string userId, InteractionsRequest request, ModelHost host, IItemStore store, CancellationToken cancellationToken)
     {
-        if (request.ItemIds is null || request.ItemIds.Count == 0 || request.ItemIds.Count > MaxItemsPerCall)
+        if (!Problems.IsValidIdList(request.ItemIds, "itemIds", MaxItemsPerCall, "item ID", out ValidationProblem? invalid))
         {
-            return Problems.Invalid("itemIds", $"must hold 1 to {MaxItemsPerCall} item IDs, got {request.ItemIds?.Count ?? 0}");
-        }
-
-        int blank = request.ItemIds.FindIndex(string.IsNullOrWhiteSpace);
-        if (blank >= 0)
-        {
-            return Problems.Invalid($"itemIds[{blank}]", "must be a non-empty item ID");
+            return invalid;
         }
 
         ServingModel model = host.Require();
