@@ -18,17 +18,7 @@ public sealed class TrainingRunTests : IDisposable
     public void RunWritesMetricsWeightsTokenizerAndServingVectors(string backbone, string items, double coldItems)
     {
         InteractionDataset dataset = SyntheticData.Create();
-        var config = new RunConfig
-        {
-            Backbone = backbone,
-            Items = items,
-            EmbeddingSize = 16,
-            SubspaceCount = SyntheticData.Subspaces,
-            CentroidCount = SyntheticData.Centroids,
-            Encoder = new MotorEncoderOptions { Dimension = 16 },
-            ColdItems = coldItems,
-            Training = new TrainingOptions { MaxEpochs = 4, Patience = 2, BatchSize = 64, LearningRate = 1e-2 },
-        };
+        RunConfig config = SmallRun(backbone, items, coldItems);
 
         RunMetrics metrics = TrainingRun.Execute(dataset, config, TorchDevice.CpuDevice, _directory);
 
@@ -93,17 +83,8 @@ public sealed class TrainingRunTests : IDisposable
     public void FinishedRunIsReusedOnlyForTheSameConfiguration()
     {
         InteractionDataset dataset = SyntheticData.Create();
-        var config = new RunConfig
-        {
-            Backbone = "bpr",
-            Items = "motor",
-            EmbeddingSize = 16,
-            SubspaceCount = SyntheticData.Subspaces,
-            CentroidCount = SyntheticData.Centroids,
-            Encoder = new MotorEncoderOptions { Dimension = 16, TokenDropout = 0.5 },
-            ColdItems = 0.25,
-            Training = new TrainingOptions { MaxEpochs = 3, Patience = 2, BatchSize = 64, LearningRate = 1e-2 },
-        };
+        RunConfig small = SmallRun("bpr", "motor", coldItems: 0.25);
+        RunConfig config = small with { Encoder = small.Encoder with { TokenDropout = 0.5 } };
         Assert.Null(TrainingRun.LoadFinished(_directory, config, dataset));
 
         RunMetrics trained = TrainingRun.Execute(dataset, config, TorchDevice.CpuDevice, _directory);
@@ -123,6 +104,18 @@ public sealed class TrainingRunTests : IDisposable
         File.WriteAllText(Path.Combine(_directory, TrainingRun.MetricsFileName), "{ not json");
         Assert.Contains("not a metrics.json of this trainer", Assert.Throws<InvalidDataException>(() => TrainingRun.LoadFinished(_directory, config, dataset)).Message, StringComparison.Ordinal);
     }
+
+    private static RunConfig SmallRun(string backbone, string items, double coldItems) => new()
+    {
+        Backbone = backbone,
+        Items = items,
+        EmbeddingSize = 16,
+        SubspaceCount = SyntheticData.Subspaces,
+        CentroidCount = SyntheticData.Centroids,
+        Encoder = new MotorEncoderOptions { Dimension = 16 },
+        ColdItems = coldItems,
+        Training = new TrainingOptions { MaxEpochs = 4, Patience = 2, BatchSize = 64, LearningRate = 1e-2 },
+    };
 
     public void Dispose()
     {
