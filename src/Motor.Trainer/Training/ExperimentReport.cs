@@ -17,25 +17,26 @@ public static class ExperimentReport
     {
         bool holdout = grid.Concat(ablation).Any(row => row.Metrics.ColdHoldout is not null);
         bool seeded = grid.Concat(ablation).Select(row => row.Seed).Distinct().Count() > 1;
+        List<Dictionary<string, object>> differences = [.. Differences(grid)];
+        List<Dictionary<string, object>>? overSeeds = seeded ? SeedSummaries(grid, differences) : null;
         var markdown = new StringBuilder();
         markdown.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`");
         markdown.AppendLine();
         if (grid.Count > 0)
         {
             markdown.AppendLine(MainTable(grid, holdout, seeded));
-            string differences = DifferenceTable(grid, holdout, seeded);
-            if (differences.Length > 0)
+            if (differences.Count > 0)
             {
                 markdown.AppendLine(seeded ? "MOTOR − ID (same backbone, same seed):" : "MOTOR − ID (same backbone):");
                 markdown.AppendLine();
-                markdown.AppendLine(differences);
+                markdown.AppendLine(DifferenceTable(differences, holdout, seeded));
             }
 
-            if (seeded)
+            if (overSeeds is not null)
             {
                 markdown.AppendLine("Over the seeds (mean ± sample standard deviation; ratio = MOTOR mean / ID mean, with the lowest and highest per-seed ratio):");
                 markdown.AppendLine();
-                markdown.AppendLine(SeedTable(grid, holdout));
+                markdown.AppendLine(SeedTable(overSeeds, holdout));
             }
         }
 
@@ -51,8 +52,8 @@ public static class ExperimentReport
         {
             command,
             grid = grid.Select(row => new { run = row.Name, metrics = row.Metrics }),
-            differences = Differences(grid),
-            overSeeds = seeded ? SeedSummaries(grid) : null,
+            differences,
+            overSeeds,
             ablation = ablation.Select(row => new { run = row.Name, metrics = row.Metrics }),
         };
         File.WriteAllText(Path.Combine(directory, JsonFileName), JsonSerializer.Serialize(json, TrainingRun.JsonOptions));
@@ -118,14 +119,8 @@ public static class ExperimentReport
         }
     }
 
-    private static string DifferenceTable(IReadOnlyList<ExperimentRow> rows, bool holdout, bool seeded)
+    private static string DifferenceTable(IReadOnlyList<Dictionary<string, object>> differences, bool holdout, bool seeded)
     {
-        var differences = Differences(rows).ToList();
-        if (differences.Count == 0)
-        {
-            return string.Empty;
-        }
-
         var table = new StringBuilder();
         table.Append(seeded ? "| backbone | MOTOR variant | seed |" : "| backbone | MOTOR variant |");
         table.Append(" Δ R@10 | Δ R@20 | Δ N@10 | Δ N@20 | Δ cold R@20 |");
@@ -172,9 +167,9 @@ public static class ExperimentReport
 
     /// <summary>Per backbone and variant over its seeds: test and hold-out Recall@20 / NDCG@20 means and deviations, and
     /// for MOTOR the hold-out ratio to the ID baseline of the same backbone (of the means, and per seed).</summary>
-    private static List<Dictionary<string, object>> SeedSummaries(IReadOnlyList<ExperimentRow> rows)
+    private static List<Dictionary<string, object>> SeedSummaries(IReadOnlyList<ExperimentRow> rows, IReadOnlyList<Dictionary<string, object>> differences)
     {
-        var perSeedRatios = Differences(rows)
+        var perSeedRatios = differences
             .Where(d => d.ContainsKey("coldHoldout.recall@20.ratio"))
             .GroupBy(d => ((string)d["backbone"], (string)d["variant"]))
             .ToDictionary(group => group.Key, group => group.Select(d => (double)d["coldHoldout.recall@20.ratio"]).ToArray());
@@ -216,13 +211,13 @@ public static class ExperimentReport
         return summaries;
     }
 
-    private static string SeedTable(IReadOnlyList<ExperimentRow> rows, bool holdout)
+    private static string SeedTable(IReadOnlyList<Dictionary<string, object>> summaries, bool holdout)
     {
         var table = new StringBuilder();
         table.Append("| backbone | items | seeds | R@20 | N@20 |");
         table.AppendLine(holdout ? " hold-out R@20 | hold-out N@20 | hold-out R@20 ratio (per seed) |" : string.Empty);
         table.AppendLine(holdout ? "|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|");
-        foreach (Dictionary<string, object> s in SeedSummaries(rows))
+        foreach (Dictionary<string, object> s in summaries)
         {
             table.Append(CultureInfo.InvariantCulture, $"| {s["backbone"]} | {s["variant"]} | {((int[])s["seeds"]).Length} | {s["test.recall@20"]} | {s["test.ndcg@20"]} |");
             if (holdout)

@@ -223,9 +223,9 @@ public static class TrainingRun
         JsonObject? saved;
         try
         {
-            string text = File.ReadAllText(path);
-            metrics = JsonSerializer.Deserialize<RunMetrics>(text, JsonOptions);
-            saved = JsonNode.Parse(text)?["config"] as JsonObject;
+            JsonNode? root = JsonNode.Parse(File.ReadAllText(path));
+            metrics = root.Deserialize<RunMetrics>(JsonOptions);
+            saved = root?["config"] as JsonObject;
         }
         catch (JsonException exception)
         {
