@@ -17,6 +17,9 @@ public sealed class TrainingOutcome : IDisposable
 
     public required MetricSet BestValid { get; init; }
 
+    /// <summary>The hold-out monitor's metrics at the best-valid epoch; null without a monitor.</summary>
+    public MetricSet? BestHoldoutValid { get; init; }
+
     /// <summary>Serving vectors at the best-valid epoch (the model's weights are restored to that epoch too).</summary>
     public required ServingVectors BestVectors { get; init; }
 
@@ -43,7 +46,7 @@ public static class BackboneTrainer
         TrainingOptions options,
         Device device,
         Action<EpochReport>? onEpoch = null,
-        Func<ServingVectors, double>? holdoutMonitor = null)
+        Func<ServingVectors, MetricSet>? holdoutMonitor = null)
     {
         options.Validate();
         using var sampler = new NegativeSampler(trainByUser, device);
@@ -55,6 +58,7 @@ public static class BackboneTrainer
         int bestEpoch = 0;
         double bestMetric = double.NegativeInfinity;
         MetricSet? bestValid = null;
+        MetricSet? bestHoldoutValid = null;
         ServingVectors? bestVectors = null;
         Dictionary<string, Tensor>? bestState = null;
 
@@ -75,12 +79,13 @@ public static class BackboneTrainer
 
             MetricSet valid = RankingEvaluator.Evaluate(new DotProductScorer(vectors.Users, vectors.Items), trainByUser, validByUser, evaluation);
             double metric = valid[options.ValidMetric];
-            double? holdoutMetric = holdoutMonitor?.Invoke(vectors);
+            MetricSet? holdoutValid = holdoutMonitor?.Invoke(vectors);
             if (metric > bestMetric)
             {
                 bestMetric = metric;
                 bestEpoch = epoch;
                 bestValid = valid;
+                bestHoldoutValid = holdoutValid;
                 bestVectors?.Dispose();
                 bestVectors = vectors;
                 DisposeState(bestState);
@@ -92,7 +97,7 @@ public static class BackboneTrainer
             }
 
             evalClock.Stop();
-            var report = new EpochReport(epoch, options.MaxEpochs, loss, metric, bestEpoch, bestMetric, trainClock.Elapsed.TotalSeconds, evalClock.Elapsed.TotalSeconds, holdoutMetric);
+            var report = new EpochReport(epoch, options.MaxEpochs, loss, metric, bestEpoch, bestMetric, trainClock.Elapsed.TotalSeconds, evalClock.Elapsed.TotalSeconds, holdoutValid?[options.ValidMetric]);
             history.Add(report);
             onEpoch?.Invoke(report);
             if (epoch - bestEpoch >= options.Patience)
@@ -108,6 +113,7 @@ public static class BackboneTrainer
             BestEpoch = bestEpoch,
             EpochsRun = history.Count,
             BestValid = bestValid!,
+            BestHoldoutValid = bestHoldoutValid,
             BestVectors = bestVectors!,
             History = history,
         };

@@ -87,20 +87,19 @@ public static class TrainingRun
         using Backbone model = CreateModel(training, config, tokenizer?.Tokens, device.Device, tokenizer?.Codebooks);
         log?.Invoke($"{config.Descriptor.DisplayName} with {config.VariantLabel} items on {device.Name}: {CountParameters(model):N0} parameters");
 
-        Func<ServingVectors, double>? holdoutMonitor = holdout is null
+        Func<ServingVectors, MetricSet>? holdoutMonitor = holdout is null
             ? null
-            : vectors => RankingEvaluator.Evaluate(new DotProductScorer(vectors.Users, vectors.Items), training.TrainByUser, holdout.HeldOutValidByUser, candidateItems: holdout.HeldOutItems)[config.Training.ValidMetric];
+            : vectors => RankingEvaluator.Evaluate(new DotProductScorer(vectors.Users, vectors.Items), training.TrainByUser, holdout.HeldOutValidByUser, candidateItems: holdout.HeldOutItems);
         using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch, holdoutMonitor);
         var scorer = new DotProductScorer(outcome.BestVectors.Users, outcome.BestVectors.Items);
         MetricSet test = RankingEvaluator.Evaluate(scorer, training.TrainByUser, training.TestByUser);
         MetricSet coldNatural = RankingEvaluator.Evaluate(scorer, training.TrainByUser, ColdStartTargets.Natural(training));
-        MetricSet? holdoutTest = null;
-        MetricSet? holdoutValid = null;
-        if (holdout is not null)
-        {
-            holdoutTest = RankingEvaluator.Evaluate(scorer, training.TrainByUser, holdout.HeldOutTestByUser, candidateItems: holdout.HeldOutItems);
-            holdoutValid = RankingEvaluator.Evaluate(scorer, training.TrainByUser, holdout.HeldOutValidByUser, candidateItems: holdout.HeldOutItems);
-        }
+        MetricSet? holdoutTest = holdout is null
+            ? null
+            : RankingEvaluator.Evaluate(scorer, training.TrainByUser, holdout.HeldOutTestByUser, candidateItems: holdout.HeldOutItems);
+
+        // The hold-out valid metrics were measured by the monitor at the best-valid epoch.
+        MetricSet? holdoutValid = outcome.BestHoldoutValid;
 
         total.Stop();
         var metrics = new RunMetrics
