@@ -25,13 +25,38 @@ public sealed class ItemHoldoutTests
         Assert.DoesNotContain(view.Test.Items, heldOut.Contains);
         Assert.Equal(dataset.Train.Count, view.Train.Count + dataset.Train.Items.Count(heldOut.Contains));
         Assert.Subset(view.ColdItems.ToHashSet(), heldOut);
-        Assert.All(holdout.HeldOutTestByUser.Columns, item => Assert.Contains(item, heldOut));
 
-        int expectedTest = Enumerable.Range(0, dataset.UserCount)
-            .Sum(user => dataset.TestByUser.Row(user).ToArray().Count(heldOut.Contains));
-        Assert.Equal(expectedTest, holdout.HeldOutTestByUser.NonZeroCount);
-        Assert.True(holdout.HeldOutTestByUser.NonZeroCount > 0);
-        Assert.True(holdout.HeldOutValidByUser.NonZeroCount > 0);
+        // Two disjoint halves (the first one rounded up) that together are the held-out items; the rest are warm.
+        Assert.Equal(5, holdout.ColdValidItems.Length);
+        Assert.Equal(5, holdout.ColdTestItems.Length);
+        Assert.Empty(holdout.ColdValidItems.Intersect(holdout.ColdTestItems));
+        Assert.Equal(holdout.HeldOutItems, holdout.ColdValidItems.Concat(holdout.ColdTestItems).Order());
+        Assert.Equal(Enumerable.Range(0, 40).Except(heldOut), holdout.WarmItems);
+        Assert.Equal(holdout.ColdTestItems, again.ColdTestItems);
+
+        // The targets of each half are all of its items' interactions, whatever split they were in.
+        foreach ((int[] items, CsrMatrix targets) in new[] { (holdout.ColdValidItems, holdout.ColdValidTargets), (holdout.ColdTestItems, holdout.ColdTestTargets) })
+        {
+            int expected = new[] { dataset.Train, dataset.Valid, dataset.Test }
+                .SelectMany(split => split.Users.Zip(split.Items))
+                .Where(pair => items.Contains(pair.Second))
+                .Distinct()
+                .Count();
+            Assert.Equal(expected, targets.NonZeroCount);
+            Assert.True(targets.NonZeroCount > 0);
+            Assert.All(targets.Columns, item => Assert.Contains(item, items));
+        }
+    }
+
+    [Fact]
+    public void OddCountsGiveTheExtraItemToColdValid()
+    {
+        InteractionDataset dataset = SyntheticDataset.Create(userCount: 20, itemCount: 30, seed: 3);
+
+        ItemHoldout holdout = ItemHoldout.Create(dataset, 0.1, seed: 5);
+
+        Assert.Equal(2, holdout.ColdValidItems.Length);
+        Assert.Single(holdout.ColdTestItems);
     }
 
     [Theory]

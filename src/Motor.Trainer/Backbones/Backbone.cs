@@ -21,11 +21,29 @@ public sealed record ServingVectors(Tensor Users, Tensor Items) : IDisposable
 /// </summary>
 public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
-    protected Backbone(string name, ItemRepresentation items)
+    private readonly Tensor _isolatedItems;
+
+    protected Backbone(string name, ItemRepresentation items, BackboneContext context)
         : base(name)
     {
         Items = items;
+        ColdBoost = context.ColdBoost;
+        bool[] isolated = new bool[context.ItemCount];
+        Array.Fill(isolated, true);
+        foreach (int item in context.TrainByUser.Columns)
+        {
+            isolated[item] = false;
+        }
+
+        // Data, not state: assigned by derived classes' RegisterComponents() would not pick it up (not a field of theirs).
+        _isolatedItems = tensor(isolated, [context.ItemCount, 1], device: context.Device);
     }
+
+    /// <summary>See <see cref="ColdServingRule.Boost"/>.</summary>
+    public float ColdBoost { get; }
+
+    /// <summary>Items x 1, true for items without training interactions (isolated nodes of a graph backbone).</summary>
+    protected Tensor IsolatedItems => _isolatedItems;
 
     public ItemRepresentation Items { get; }
 
@@ -34,6 +52,32 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// interactions (each backbone's cold-item rule, METHOD.md section 6). Called under no_grad.
     /// </summary>
     public abstract ServingVectors ComputeServingVectors();
+
+    /// <summary>This backbone's rule for items without training interactions, from its current weights.</summary>
+    public abstract ColdServingRule ColdServing();
+
+    /// <summary>
+    /// What the backbone would serve for every item if none had interactions: the rule applied to all item vectors
+    /// (what the ONNX item encoder must reproduce). Called under no_grad.
+    /// </summary>
+    public Tensor ColdServingVectors(Tensor? features) => ColdServing().Apply(Items.All(), features);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _isolatedItems.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// <paramref name="trained"/> (what the backbone serves an item with interactions) for trained items, and the cold-item
+    /// rule's vector for items without training interactions: the one place where the two meet.
+    /// </summary>
+    protected Tensor WithColdItems(Tensor trained, ColdServingRule rule, Tensor? features)
+        => where(_isolatedItems, rule.Apply(Items.All(), features), trained);
 
     /// <summary>MMRec's BPRLoss: −mean log(1e−10 + σ(pos − neg)).</summary>
     protected static Tensor BprLoss(Tensor positiveScores, Tensor negativeScores)

@@ -25,4 +25,16 @@ public sealed class BackboneContext
     public required int Layers { get; init; }
 
     public required Device Device { get; init; }
+
+    /// <summary>One of the backbone's <see cref="BackboneDescriptor.ColdRules"/>.</summary>
+    public required string ColdRule { get; init; }
+
+    /// <summary>
+    /// Training only: probability that a batch item is scored by the cold-item rule instead of its trained serving vector
+    /// (DropoutNet-style), so that the rule's vectors are trained to compete with the catalog. 0 = off.
+    /// </summary>
+    public double ColdDropout { get; init; }
+
+    /// <summary>See <see cref="ColdServingRule.Boost"/>.</summary>
+    public float ColdBoost { get; init; } = 1;
 }

@@ -2,13 +2,17 @@ using Motor.Trainer.Items;
 
 namespace Motor.Trainer.Backbones;
 
-/// <summary>A backbone's name, its published defaults (MMRec configs) and its factory.</summary>
+/// <summary>
+/// A backbone's name, its published defaults (MMRec configs), the names of its rules for items without training
+/// interactions (<c>--cold-rule</c>; the first is its default) and its factory.
+/// </summary>
 public sealed record BackboneDescriptor(
     string Name,
     string DisplayName,
     double DefaultRegWeight,
     int DefaultLayers,
     bool NeedsFeatures,
+    IReadOnlyList<string> ColdRules,
     Func<BackboneContext, ItemRepresentation, Backbone> Create);
 
 /// <summary>

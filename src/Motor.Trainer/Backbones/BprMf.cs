@@ -9,12 +9,13 @@ namespace Motor.Trainer.Backbones;
 /// <summary>
 /// BPR-MF (Rendle et al. 2009) as MMRec's <c>BPR</c>: score = u · i, BPR loss + reg_weight · EmbLoss(u, i⁺, i⁻).
 /// Parameters: <c>user_embedding</c> (Users x d, Xavier) and <c>items.*</c> (the item representation).
-/// Cold items: their item vector as is (an untrained row for ID, the token encoding for MOTOR).
+/// Cold items: their item vector as is (an untrained row for ID, the token encoding for MOTOR), which is also what a
+/// trained item is served, so a new item is in the same space and scale as the catalog by construction.
 /// </summary>
 public sealed class BprMf : Backbone
 {
     /// <summary>MMRec BPR.yaml: embedding_size 64; reg_weight searched over 1e-5..2, 1e-4 here (our choice among them).</summary>
-    public static readonly BackboneDescriptor Descriptor = new("bpr", "BPR", 1e-4, 0, false, (context, items) => new BprMf(context, items));
+    public static readonly BackboneDescriptor Descriptor = new("bpr", "BPR", 1e-4, 0, false, ["own-vector"], (context, items) => new BprMf(context, items));
 
     [ComponentName(Name = "user_embedding")]
     private readonly Parameter _userEmbedding;
@@ -25,7 +26,7 @@ public sealed class BprMf : Backbone
     private readonly double _regWeight;
 
     public BprMf(BackboneContext context, ItemRepresentation items)
-        : base("bpr", items)
+        : base("bpr", items, context)
     {
         _items = items;
         _regWeight = context.RegWeight;
@@ -44,5 +45,12 @@ public sealed class BprMf : Backbone
         return AddRegulariser(loss, _regWeight, EmbeddingNormLoss(user, positive, negative));
     }
 
-    public override ServingVectors ComputeServingVectors() => new(_userEmbedding.detach().clone(), _items.All().detach().clone());
+    public override ServingVectors ComputeServingVectors()
+    {
+        using var scope = NewDisposeScope();
+        Tensor items = WithColdItems(_items.All(), ColdServing(), null);
+        return new ServingVectors(_userEmbedding.detach().clone().MoveToOuterDisposeScope(), items.detach().MoveToOuterDisposeScope());
+    }
+
+    public override ColdServingRule ColdServing() => new() { Boost = ColdBoost };
 }

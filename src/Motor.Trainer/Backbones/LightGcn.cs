@@ -11,12 +11,17 @@ namespace Motor.Trainer.Backbones;
 /// LightGCN (He et al. 2020) as MMRec's <c>LightGCN</c>: ego = [user_embedding ; item ego vectors], propagated
 /// <c>Layers</c> times over Â = D^-1/2 A D^-1/2 of the symmetric user-item training graph (degrees + 1e-7), final vectors
 /// the mean of the ego and all layers. Loss: BPR on the final vectors + reg_weight · EmbLoss on the batch's ego vectors.
-/// Cold items are isolated nodes: every propagated layer is zero, so their vector is ego / (Layers + 1).
+/// Items without training interactions are isolated nodes, whose propagated layers are all zero; they are served by the
+/// cold-item rule (<c>--cold-rule</c>): <c>layer-mean</c> z_i / (Layers + 1), what propagation alone gives and what shrinks
+/// them below every trained item; <c>ego</c> z_i as is; <c>norm-matched</c> z_i scaled by the ratio of the mean norm of
+/// the trained items' final vectors to the mean norm of their ego vectors, so that a new item has the catalog's scale.
+/// With <c>--cold-dropout p</c> each batch item is scored by that rule with probability p during training, so the
+/// encoder learns ego vectors that compete with propagated ones (DropoutNet, NeurIPS 2017, in graph form).
 /// </summary>
 public sealed class LightGcn : Backbone
 {
     /// <summary>MMRec LightGCN.yaml: embedding_size 64; n_layers searched over 1..4, reg_weight over 1e-6..1e-2: 3 and 1e-4 here.</summary>
-    public static readonly BackboneDescriptor Descriptor = new("lightgcn", "LightGCN", 1e-4, 3, false, (context, items) => new LightGcn(context, items));
+    public static readonly BackboneDescriptor Descriptor = new("lightgcn", "LightGCN", 1e-4, 3, false, ["layer-mean", "ego", "norm-matched"], (context, items) => new LightGcn(context, items));
 
     [ComponentName(Name = "user_embedding")]
     private readonly Parameter _userEmbedding;
@@ -25,12 +30,15 @@ public sealed class LightGcn : Backbone
     private readonly ItemRepresentation _items;
 
     private readonly Tensor _adjacency;
+
+    private readonly string _coldRule;
+    private readonly double _coldDropout;
     private readonly double _regWeight;
     private readonly int _layers;
     private readonly int _userCount;
 
     public LightGcn(BackboneContext context, ItemRepresentation items)
-        : base("lightgcn", items)
+        : base("lightgcn", items, context)
     {
         _items = items;
         _regWeight = context.RegWeight;
@@ -41,6 +49,8 @@ public sealed class LightGcn : Backbone
 
         // Assigned after registration on purpose: the graph is data, not state (a sparse buffer could not be saved either).
         _adjacency = NormalizedAdjacency(context.TrainByUser, context.UserCount, context.ItemCount, context.Device);
+        _coldRule = context.ColdRule;
+        _coldDropout = context.ColdDropout;
     }
 
     public int Layers => _layers;
@@ -51,6 +61,14 @@ public sealed class LightGcn : Backbone
         Tensor user = allUsers.index_select(0, users);
         Tensor positive = allItems.index_select(0, positives);
         Tensor negative = allItems.index_select(0, negatives);
+        if (training && _coldDropout > 0)
+        {
+            using Scalar scale = ColdScale(allItems, itemEgo);
+            using Scalar probability = _coldDropout;
+            positive = where(rand(positives.shape[0], 1, device: positives.device) < probability, itemEgo.index_select(0, positives) * scale, positive);
+            negative = where(rand(negatives.shape[0], 1, device: negatives.device) < probability, itemEgo.index_select(0, negatives) * scale, negative);
+        }
+
         Tensor loss = BprLoss((user * positive).sum(1), (user * negative).sum(1));
         Tensor regulariser = EmbeddingNormLoss(
             _userEmbedding.index_select(0, users),
@@ -62,8 +80,49 @@ public sealed class LightGcn : Backbone
     public override ServingVectors ComputeServingVectors()
     {
         using var scope = NewDisposeScope();
-        (Tensor users, Tensor items, _) = Propagate();
-        return new ServingVectors(users.detach().MoveToOuterDisposeScope(), items.detach().MoveToOuterDisposeScope());
+        (Tensor users, Tensor items, Tensor ego) = Propagate();
+        Tensor served = WithColdItems(items, Rule(ColdScale(items, ego)), null);
+        return new ServingVectors(users.detach().MoveToOuterDisposeScope(), served.detach().MoveToOuterDisposeScope());
+    }
+
+    public override ColdServingRule ColdServing()
+    {
+        using var scope = NewDisposeScope();
+        (_, Tensor items, Tensor ego) = Propagate();
+        return Rule(ColdScale(items, ego));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _adjacency.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private ColdServingRule Rule(float scale) => new() { Scale = scale, Boost = ColdBoost };
+
+    /// <summary>The factor of the cold-item rule, from the current weights (a constant of the exported encoder).</summary>
+    private float ColdScale(Tensor finalItems, Tensor ego)
+    {
+        switch (_coldRule)
+        {
+            case "layer-mean":
+                return 1f / (_layers + 1);
+            case "ego":
+                return 1f;
+            default:
+                using (no_grad())
+                using (var scope = NewDisposeScope())
+                {
+                    Tensor trained = IsolatedItems.logical_not().squeeze(1);
+                    double finalNorm = finalItems.detach()[trained].norm(1, keepdim: false).mean().item<float>();
+                    double egoNorm = ego.detach()[trained].norm(1, keepdim: false).mean().item<float>();
+                    return egoNorm > 0 ? (float)(finalNorm / egoNorm) : 1f;
+                }
+        }
     }
 
     /// <summary>Â as a sparse COO tensor of (Users + Items)², users first (each edge once per direction, no duplicates).</summary>

@@ -15,7 +15,7 @@ namespace Motor.Trainer.Backbones;
 public sealed class Vbpr : Backbone
 {
     /// <summary>MMRec VBPR.yaml: embedding_size 64; reg_weight searched over 1e-5..2, 1e-4 here (our choice among them).</summary>
-    public static readonly BackboneDescriptor Descriptor = new("vbpr", "VBPR", 1e-4, 0, true, (context, items) => new Vbpr(context, items));
+    public static readonly BackboneDescriptor Descriptor = new("vbpr", "VBPR", 1e-4, 0, true, ["own-vector"], (context, items) => new Vbpr(context, items));
 
     [ComponentName(Name = "user_embedding")]
     private readonly Parameter _userEmbedding;
@@ -30,7 +30,7 @@ public sealed class Vbpr : Backbone
     private readonly double _regWeight;
 
     public Vbpr(BackboneContext context, ItemRepresentation items)
-        : base("vbpr", items)
+        : base("vbpr", items, context)
     {
         Tensor features = context.ItemFeatures ?? throw new ArgumentException("--backbone vbpr: the dataset has no feature modalities");
         _items = items;
@@ -57,9 +57,13 @@ public sealed class Vbpr : Backbone
     public override ServingVectors ComputeServingVectors()
     {
         using var scope = NewDisposeScope();
-        Tensor items = cat([_items.All(), _itemLinear.forward(_features)], 1);
+        Tensor trained = cat([_items.All(), _itemLinear.forward(_features)], 1);
+        Tensor items = WithColdItems(trained, ColdServing(), _features);
         return new ServingVectors(_userEmbedding.detach().clone().MoveToOuterDisposeScope(), items.detach().MoveToOuterDisposeScope());
     }
+
+    /// <summary>[z_i ; E f_i + b]: γ_i is z_i for MOTOR and an untrained row for ID.</summary>
+    public override ColdServingRule ColdServing() => new() { FeatureProjection = _itemLinear.weight, FeatureProjectionBias = _itemLinear.bias, Boost = ColdBoost };
 
     private Tensor ItemVectors(Tensor indices)
         => cat([_items.forward(indices), _itemLinear.forward(_features.index_select(0, indices))], 1);

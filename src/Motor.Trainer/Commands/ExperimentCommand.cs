@@ -54,7 +54,7 @@ public sealed class ExperimentSettings : ModelSettings
             {
                 foreach (string items in ItemList)
                 {
-                    _ = ToConfig(backbone, items);
+                    _ = ToConfig(backbone, items, strictColdRule: false);
                 }
             }
 
@@ -136,7 +136,7 @@ public sealed class ExperimentCommand(IAnsiConsole console) : Command<Experiment
         {
             foreach (string items in settings.ItemList)
             {
-                yield return ($"{backbone}-{items}", settings.ToConfig(backbone, items));
+                yield return ($"{backbone}-{items}", settings.ToConfig(backbone, items, strictColdRule: false));
             }
         }
     }

@@ -95,6 +95,20 @@ public class ModelSettings : TorchOutputSettings
     [DefaultValue(20)]
     public int Patience { get; set; } = 20;
 
+    [CommandOption("--cold-rule <RULE>")]
+    [Description("How items without training interactions are served; per backbone (LightGCN: layer-mean, ego or norm-matched); default: the backbone's")]
+    public string? ColdRule { get; set; }
+
+    [CommandOption("--cold-dropout <P>")]
+    [Description("Training: probability of scoring a batch item by the cold-item rule instead of its trained vector (DropoutNet-style); 0 = off")]
+    [DefaultValue(0.0)]
+    public double ColdDropout { get; set; }
+
+    [CommandOption("--cold-boost <FACTOR>")]
+    [Description("MOTOR: serving-time factor on the vectors of items without training interactions (calibration against the catalog); 1 = none")]
+    [DefaultValue(1.0)]
+    public double ColdBoost { get; set; } = 1;
+
     [CommandOption("--cold-items <FRACTION>")]
     [Description("Item hold-out cold start: share of items removed from training (e.g. 0.2); 0 = off")]
     [DefaultValue(0.0)]
@@ -110,7 +124,8 @@ public class ModelSettings : TorchOutputSettings
 
         try
         {
-            _ = ToConfig("bpr", "id");
+            // The cold rule is checked against the backbone by ToConfig; here only what every backbone shares.
+            (BuildConfig("bpr", "id") with { ColdRule = null }).Validate();
             return ValidationResult.Success();
         }
         catch (ArgumentException exception)
@@ -119,9 +134,23 @@ public class ModelSettings : TorchOutputSettings
         }
     }
 
-    public RunConfig ToConfig(string backbone, string items)
+    /// <param name="strictColdRule">False: a <c>--cold-rule</c> that this backbone does not have is left out (an experiment
+    /// over several backbones sets it for the ones that have it) instead of being an error.</param>
+    public RunConfig ToConfig(string backbone, string items, bool strictColdRule = true)
     {
-        var config = new RunConfig
+        RunConfig config = BuildConfig(backbone, items);
+        if (!strictColdRule && config.ColdRule is not null && !config.Descriptor.ColdRules.Contains(config.ColdRule))
+        {
+            config = config with { ColdRule = null };
+        }
+
+        config.Validate();
+        return config;
+    }
+
+    private RunConfig BuildConfig(string backbone, string items)
+    {
+        return new RunConfig
         {
             Backbone = backbone.Trim().ToLowerInvariant(),
             Items = items.Trim().ToLowerInvariant(),
@@ -143,6 +172,10 @@ public class ModelSettings : TorchOutputSettings
                 TokenDropout = TokenDropout,
                 ItemDropout = ItemDropout,
             },
+            ColdRule = ColdRule is null ? null : ColdRule.Trim().ToLowerInvariant(),
+            // The ID baseline keeps its published training; only MOTOR's encoder is taught to serve items alone.
+            ColdDropout = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase) ? ColdDropout : 0,
+            ColdBoost = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase) ? ColdBoost : 1,
             ColdItems = ColdItems,
             Training = new TrainingOptions
             {
@@ -153,8 +186,6 @@ public class ModelSettings : TorchOutputSettings
                 Seed = Seed,
             },
         };
-        config.Validate();
-        return config;
     }
 
     public static Items.TcnOrder ParseOrder(string value) => value.Trim().ToLowerInvariant() switch

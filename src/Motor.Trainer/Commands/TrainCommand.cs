@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Motor.Core.Datasets;
+using Motor.Core.Evaluation;
 using Motor.Trainer.Devices;
 using Motor.Trainer.Training;
 using Spectre.Console;
@@ -102,7 +103,14 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         Add("valid", metrics.Valid);
         Add("test", metrics.Test);
         Add("cold (natural)", metrics.ColdNatural);
-        Add("cold (hold-out)", metrics.ColdHoldout);
+        if (metrics.ColdStart is ColdStartViews views)
+        {
+            Add("warm (hold-out)", views.Warm);
+            Add("cold-test, among cold", views.Cold);
+            Add("cold-test, hybrid", views.Hybrid);
+            Add("overall (hold-out)", views.Overall);
+            Add("cold-valid, hybrid", views.HybridValid);
+        }
         table.Caption(string.Create(CultureInfo.InvariantCulture,
             $"{metrics.TrainSecondsPerEpoch:F2} s train + {metrics.EvalSecondsPerEpoch:F2} s eval per epoch, {metrics.SecondsTotal:F0} s total, item side {metrics.ItemParamBytes:N0} bytes"));
         return table;

@@ -135,37 +135,17 @@ public static class BundleExporter
         }
     }
 
-    /// <summary>
-    /// What the backbone scores for each item if it had no interactions, computed by TorchSharp (METHOD.md section 6):
-    /// BPR z_i; LightGCN z_i / (L+1); VBPR [z_i ; E f_i + b] (its serving vectors never depend on interactions).
-    /// </summary>
-    public static Tensor TorchColdServingVectors(Backbone model)
-    {
-        using (no_grad())
-        {
-            switch (model)
-            {
-                case BprMf:
-                    return model.Items.All().detach();
-                case LightGcn lightGcn:
-                    return (model.Items.All() / (lightGcn.Layers + 1)).detach();
-                case Vbpr:
-                    using (ServingVectors serving = model.ComputeServingVectors())
-                    {
-                        return serving.Items.clone();
-                    }
-
-                default:
-                    throw new NotSupportedException($"export: no cold-item serving rule for backbone '{model.GetName()}'");
-            }
-        }
-    }
-
     /// <summary>Max |ONNX Runtime − TorchSharp| over every value of every catalog item.</summary>
     private static double CompareWithTorch(Backbone model, Motor.Core.Tokenization.TokenTable tokens, string encoderFile, IReadOnlyList<string> inputs, int vectorSize, InteractionDataset training)
     {
-        using Tensor reference = TorchColdServingVectors(model).to(CPU).contiguous();
-        float[] expected = reference.data<float>().ToArray();
+        float[] expected;
+        using (no_grad())
+        using (Tensor? featureInput = model.ColdServing().TakesFeatures ? TrainingRun.FeatureTensor(training, CPU) : null)
+        using (Tensor reference = model.ColdServingVectors(featureInput).to(CPU).contiguous())
+        {
+            expected = reference.data<float>().ToArray();
+        }
+
         long[] codes = new long[(long)tokens.ItemCount * tokens.TokensPerItem];
         for (int item = 0; item < tokens.ItemCount; item++)
         {

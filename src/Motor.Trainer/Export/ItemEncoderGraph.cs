@@ -7,20 +7,15 @@ using static TorchSharp.torch;
 namespace Motor.Trainer.Export;
 
 /// <summary>
-/// How a backbone turns z_i into the vector it scores for an item without interactions (METHOD.md section 6).
+/// A backbone's <see cref="ColdServingRule"/> as plain arrays for the ONNX writer (the rule itself lives in the backbone).
 /// </summary>
 internal sealed record ServingTransform
 {
-    /// <summary>BPR: z_i as is.</summary>
-    public static ServingTransform Identity { get; } = new();
+    public float Scale { get; init; } = 1;
 
-    /// <summary>
-    /// LightGCN's layer mean over L+1 layers: an isolated node's propagated layers are zero, so its serving vector is
-    /// z_i / (L+1). 1 = no division.
-    /// </summary>
-    public int LayerMeanDivisor { get; init; } = 1;
+    public float Boost { get; init; } = 1;
 
-    /// <summary>VBPR: E (ProjectedSize x FeatureSize, torch Linear layout); the vector is [z_i ; features·Eᵀ + b].</summary>
+    /// <summary>VBPR: E (ProjectedSize x FeatureSize, torch Linear layout); the vector is [Scale·z_i ; features·Eᵀ + b].</summary>
     public float[]? FeatureProjection { get; init; }
 
     /// <summary>b of the feature projection (ProjectedSize values); empty for none.</summary>
@@ -35,32 +30,24 @@ internal sealed record ServingTransform
 
     public int VectorSize(int dimension) => dimension + (TakesFeatures ? ProjectedSize : 0);
 
-    /// <summary>The serving rule of a trained backbone, with the weights it needs.</summary>
-    public static ServingTransform For(Backbone backbone)
+    public static ServingTransform From(ColdServingRule rule)
     {
-        switch (backbone)
+        if (rule.FeatureProjection is null)
         {
-            case BprMf:
-                return Identity;
-            case LightGcn lightGcn:
-                return new ServingTransform { LayerMeanDivisor = lightGcn.Layers + 1 };
-            case Vbpr:
-                Dictionary<string, Tensor> state = backbone.state_dict();
-                using (Tensor weight = state["item_linear.weight"].detach().to(ScalarType.Float32).cpu().contiguous())
-                using (Tensor bias = state["item_linear.bias"].detach().to(ScalarType.Float32).cpu().contiguous())
-                {
-                    return new ServingTransform
-                    {
-                        FeatureProjection = weight.data<float>().ToArray(),
-                        FeatureProjectionBias = bias.data<float>().ToArray(),
-                        ProjectedSize = (int)weight.shape[0],
-                        FeatureSize = (int)weight.shape[1],
-                    };
-                }
-
-            default:
-                throw new NotSupportedException($"export: no ONNX serving transform for backbone '{backbone.GetName()}' yet (METHOD.md section 6 defines one per backbone)");
+            return new ServingTransform { Scale = rule.Scale, Boost = rule.Boost };
         }
+
+        using Tensor weight = rule.FeatureProjection.detach().to(ScalarType.Float32).cpu().contiguous();
+        using Tensor? bias = rule.FeatureProjectionBias?.detach().to(ScalarType.Float32).cpu().contiguous();
+        return new ServingTransform
+        {
+            Scale = rule.Scale,
+            Boost = rule.Boost,
+            FeatureProjection = weight.data<float>().ToArray(),
+            FeatureProjectionBias = bias is null ? [] : bias.data<float>().ToArray(),
+            ProjectedSize = (int)weight.shape[0],
+            FeatureSize = (int)weight.shape[1],
+        };
     }
 }
 
@@ -135,15 +122,21 @@ internal static class ItemEncoderGraph
         }
 
         string vector = z;
-        if (serving.LayerMeanDivisor != 1)
+        if (serving.Scale != 1)
         {
-            vector = graph.Div(vector, graph.ScalarFloat("layer_count", serving.LayerMeanDivisor), "layer_mean");
+            // Same operation as ColdServingRule.Apply (z * scale), so ONNX and TorchSharp round alike.
+            vector = graph.Mul(vector, graph.ScalarFloat("cold_scale", serving.Scale), "cold_scaled");
         }
 
         if (features is not null)
         {
             string projected = graph.Linear(features, serving.FeatureProjection, serving.FeatureProjectionBias, serving.FeatureSize, serving.ProjectedSize, "feature_projection");
             vector = graph.Concat([vector, projected], 1, "vbpr_vector");
+        }
+
+        if (serving.Boost != 1)
+        {
+            vector = graph.Mul(vector, graph.ScalarFloat("cold_boost", serving.Boost), "cold_boosted");
         }
 
         graph.FloatOutput(vector, ItemEncoderSession.VectorsOutput, serving.VectorSize(dimension));

@@ -15,28 +15,34 @@ public static class ExperimentReport
 
     public static void Write(string directory, string command, IReadOnlyList<ExperimentRow> grid, IReadOnlyList<ExperimentRow> ablation)
     {
-        bool holdout = grid.Concat(ablation).Any(row => row.Metrics.ColdHoldout is not null);
         bool seeded = grid.Concat(ablation).Select(row => row.Seed).Distinct().Count() > 1;
         List<Dictionary<string, object>> differences = [.. Differences(grid)];
-        List<Dictionary<string, object>>? overSeeds = seeded ? SeedSummaries(grid, differences) : null;
+        List<Dictionary<string, object>>? overSeeds = seeded ? SeedSummaries(grid) : null;
+        List<ColdStartReport.Entry> coldStart = ColdStartReport.Entries(grid);
+        List<Dictionary<string, object>> comparisons = ColdStartReport.Comparisons(coldStart);
         var markdown = new StringBuilder();
         markdown.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`");
         markdown.AppendLine();
+        if (coldStart.Count > 0)
+        {
+            markdown.AppendLine(ColdStartReport.Markdown(grid, coldStart, comparisons));
+        }
+
         if (grid.Count > 0)
         {
-            markdown.AppendLine(MainTable(grid, holdout, seeded));
+            markdown.AppendLine(MainTable(grid, seeded));
             if (differences.Count > 0)
             {
                 markdown.AppendLine(seeded ? "MOTOR − ID (same backbone, same seed):" : "MOTOR − ID (same backbone):");
                 markdown.AppendLine();
-                markdown.AppendLine(DifferenceTable(differences, holdout, seeded));
+                markdown.AppendLine(DifferenceTable(differences, seeded));
             }
 
             if (overSeeds is not null)
             {
-                markdown.AppendLine("Over the seeds (mean ± sample standard deviation; ratio = MOTOR mean / ID mean, with the lowest and highest per-seed ratio):");
+                markdown.AppendLine("Over the seeds (mean ± sample standard deviation):");
                 markdown.AppendLine();
-                markdown.AppendLine(SeedTable(overSeeds, holdout));
+                markdown.AppendLine(SeedTable(overSeeds));
             }
         }
 
@@ -44,7 +50,7 @@ public static class ExperimentReport
         {
             markdown.AppendLine("Ablation (MOTOR-LightGCN):");
             markdown.AppendLine();
-            markdown.AppendLine(AblationTable(ablation, holdout, seeded));
+            markdown.AppendLine(AblationTable(ablation, seeded));
         }
 
         File.WriteAllText(Path.Combine(directory, MarkdownFileName), markdown.ToString());
@@ -54,31 +60,22 @@ public static class ExperimentReport
             grid = grid.Select(row => new { run = row.Name, metrics = row.Metrics }),
             differences,
             overSeeds,
+            coldStart = coldStart.Count == 0 ? null : new { overSeeds = coldStart.Select(ColdStartReport.Json), comparisons },
             ablation = ablation.Select(row => new { run = row.Name, metrics = row.Metrics }),
         };
         File.WriteAllText(Path.Combine(directory, JsonFileName), JsonSerializer.Serialize(json, TrainingRun.JsonOptions));
     }
 
-    private static string MainTable(IReadOnlyList<ExperimentRow> rows, bool holdout, bool seeded)
+    private static string MainTable(IReadOnlyList<ExperimentRow> rows, bool seeded)
     {
         var table = new StringBuilder();
         table.Append(seeded ? "| backbone | items | seed |" : "| backbone | items |");
-        table.Append(" R@10 | R@20 | N@10 | N@20 | cold R@20 | cold N@20 |");
-        table.Append(holdout ? " hold-out R@20 | hold-out N@20 |" : string.Empty);
-        table.AppendLine(" best epoch | s/epoch (train + eval) | item-side bytes |");
-        table.Append(seeded ? "|---|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|---|---|---|");
-        table.Append(holdout ? "---|---|" : string.Empty);
-        table.AppendLine("---|---|---|");
+        table.AppendLine(" R@10 | R@20 | N@10 | N@20 | cold R@20 | cold N@20 | best epoch | s/epoch (train + eval) | item-side bytes |");
+        table.AppendLine(seeded ? "|---|---|---|---|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (ExperimentRow row in rows)
         {
             RunMetrics m = row.Metrics;
-            table.Append(CultureInfo.InvariantCulture, $"| {m.Backbone} | {m.Variant} |{(seeded ? $" {row.Seed} |" : string.Empty)} {F(m.Test["recall@10"])} | {F(m.Test["recall@20"])} | {F(m.Test["ndcg@10"])} | {F(m.Test["ndcg@20"])} | {F(m.ColdNatural["recall@20"])} | {F(m.ColdNatural["ndcg@20"])} |");
-            if (holdout)
-            {
-                table.Append(CultureInfo.InvariantCulture, $" {F(m.ColdHoldout?["recall@20"])} | {F(m.ColdHoldout?["ndcg@20"])} |");
-            }
-
-            table.AppendLine(CultureInfo.InvariantCulture, $" {m.BestEpoch} / {m.Epochs} | {m.TrainSecondsPerEpoch:F2} + {m.EvalSecondsPerEpoch:F2} | {m.ItemParamBytes:N0} |");
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {m.Backbone} | {m.Variant} |{(seeded ? $" {row.Seed} |" : string.Empty)} {F(m.Test["recall@10"])} | {F(m.Test["recall@20"])} | {F(m.Test["ndcg@10"])} | {F(m.Test["ndcg@20"])} | {F(m.ColdNatural["recall@20"])} | {F(m.ColdNatural["ndcg@20"])} | {m.BestEpoch} / {m.Epochs} | {m.TrainSecondsPerEpoch:F2} + {m.EvalSecondsPerEpoch:F2} | {m.ItemParamBytes:N0} |");
         }
 
         return table.ToString();
@@ -108,10 +105,9 @@ public static class ExperimentReport
                     ["coldNatural.recall@20"] = motor.ColdNatural["recall@20"] - id.ColdNatural["recall@20"],
                     ["itemParamBytesRatio"] = (double)motor.ItemParamBytes / id.ItemParamBytes,
                 };
-                if (motor.ColdHoldout is not null && id.ColdHoldout is not null)
+                if (motor.ColdStart is not null && id.ColdStart is not null)
                 {
-                    difference["coldHoldout.recall@20"] = motor.ColdHoldout["recall@20"] - id.ColdHoldout["recall@20"];
-                    difference["coldHoldout.recall@20.ratio"] = id.ColdHoldout["recall@20"] > 0 ? motor.ColdHoldout["recall@20"] / id.ColdHoldout["recall@20"] : double.PositiveInfinity;
+                    difference["hybrid.recall@20"] = motor.ColdStart.Hybrid["recall@20"] - id.ColdStart.Hybrid["recall@20"];
                 }
 
                 yield return difference;
@@ -119,20 +115,21 @@ public static class ExperimentReport
         }
     }
 
-    private static string DifferenceTable(IReadOnlyList<Dictionary<string, object>> differences, bool holdout, bool seeded)
+    private static string DifferenceTable(IReadOnlyList<Dictionary<string, object>> differences, bool seeded)
     {
+        bool holdout = differences.Any(d => d.ContainsKey("hybrid.recall@20"));
         var table = new StringBuilder();
         table.Append(seeded ? "| backbone | MOTOR variant | seed |" : "| backbone | MOTOR variant |");
         table.Append(" Δ R@10 | Δ R@20 | Δ N@10 | Δ N@20 | Δ cold R@20 |");
-        table.AppendLine(holdout ? " Δ hold-out R@20 | hold-out R@20 ratio | item bytes MOTOR / ID |" : " item bytes MOTOR / ID |");
+        table.AppendLine(holdout ? " Δ hybrid R@20 | item bytes MOTOR / ID |" : " item bytes MOTOR / ID |");
         table.Append(seeded ? "|---|---|---|" : "|---|---|");
-        table.AppendLine(holdout ? "---|---|---|---|---|---|---|---|" : "---|---|---|---|---|---|");
+        table.AppendLine(holdout ? "---|---|---|---|---|---|---|" : "---|---|---|---|---|---|");
         foreach (Dictionary<string, object> d in differences)
         {
             table.Append(CultureInfo.InvariantCulture, $"| {d["backbone"]} | {d["variant"]} |{(seeded ? $" {d["seed"]} |" : string.Empty)} {S(d["recall@10"])} | {S(d["recall@20"])} | {S(d["ndcg@10"])} | {S(d["ndcg@20"])} | {S(d["coldNatural.recall@20"])} |");
             if (holdout)
             {
-                table.Append(CultureInfo.InvariantCulture, $" {(d.TryGetValue("coldHoldout.recall@20", out object? h) ? S(h) : "–")} | {(d.TryGetValue("coldHoldout.recall@20.ratio", out object? r) ? ((double)r).ToString("F2", CultureInfo.InvariantCulture) + "x" : "–")} |");
+                table.Append(CultureInfo.InvariantCulture, $" {(d.TryGetValue("hybrid.recall@20", out object? h) ? S(h) : "–")} |");
             }
 
             table.AppendLine(CultureInfo.InvariantCulture, $" {(double)d["itemParamBytesRatio"]:F3} |");
@@ -141,22 +138,23 @@ public static class ExperimentReport
         return table.ToString();
     }
 
-    private static string AblationTable(IReadOnlyList<ExperimentRow> rows, bool holdout, bool seeded)
+    private static string AblationTable(IReadOnlyList<ExperimentRow> rows, bool seeded)
     {
+        bool holdout = rows.Any(row => row.Metrics.ColdStart is not null);
         var table = new StringBuilder();
         table.Append(seeded ? "| variant | seed |" : "| variant |");
         table.Append(" R@10 | R@20 | N@20 | cold R@20 |");
-        table.Append(holdout ? " hold-out R@20 |" : string.Empty);
+        table.Append(holdout ? " hybrid R@20 | hybrid-valid R@20 |" : string.Empty);
         table.AppendLine(" best epoch | s/epoch (train + eval) | item-side bytes |");
         table.Append(seeded ? "|---|---|" : "|---|");
-        table.AppendLine(holdout ? "---|---|---|---|---|---|---|---|" : "---|---|---|---|---|---|---|");
+        table.AppendLine(holdout ? "---|---|---|---|---|---|---|---|---|" : "---|---|---|---|---|---|---|");
         foreach (ExperimentRow row in rows)
         {
             RunMetrics m = row.Metrics;
             table.Append(CultureInfo.InvariantCulture, $"| {m.Variant} |{(seeded ? $" {row.Seed} |" : string.Empty)} {F(m.Test["recall@10"])} | {F(m.Test["recall@20"])} | {F(m.Test["ndcg@20"])} | {F(m.ColdNatural["recall@20"])} |");
             if (holdout)
             {
-                table.Append(CultureInfo.InvariantCulture, $" {F(m.ColdHoldout?["recall@20"])} |");
+                table.Append(CultureInfo.InvariantCulture, $" {F(m.ColdStart?.Hybrid["recall@20"])} | {F(m.ColdStart?.HybridValid["recall@20"])} |");
             }
 
             table.AppendLine(CultureInfo.InvariantCulture, $" {m.BestEpoch} / {m.Epochs} | {m.TrainSecondsPerEpoch:F2} + {m.EvalSecondsPerEpoch:F2} | {m.ItemParamBytes:N0} |");
@@ -165,81 +163,38 @@ public static class ExperimentReport
         return table.ToString();
     }
 
-    /// <summary>Per backbone and variant over its seeds: test and hold-out Recall@20 / NDCG@20 means and deviations, and
-    /// for MOTOR the hold-out ratio to the ID baseline of the same backbone (of the means, and per seed).</summary>
-    private static List<Dictionary<string, object>> SeedSummaries(IReadOnlyList<ExperimentRow> rows, IReadOnlyList<Dictionary<string, object>> differences)
+    /// <summary>Per backbone and variant over its seeds: test Recall@20 / NDCG@20 means and deviations.</summary>
+    private static List<Dictionary<string, object>> SeedSummaries(IReadOnlyList<ExperimentRow> rows)
     {
-        var perSeedRatios = differences
-            .Where(d => d.ContainsKey("coldHoldout.recall@20.ratio"))
-            .GroupBy(d => ((string)d["backbone"], (string)d["variant"]))
-            .ToDictionary(group => group.Key, group => group.Select(d => (double)d["coldHoldout.recall@20.ratio"]).ToArray());
         var summaries = new List<Dictionary<string, object>>();
         foreach (IGrouping<(string Backbone, string Variant), ExperimentRow> group in rows.GroupBy(row => (row.Metrics.Backbone, row.Metrics.Variant)))
         {
             RunMetrics[] runs = [.. group.Select(row => row.Metrics)];
-            var summary = new Dictionary<string, object>
+            summaries.Add(new Dictionary<string, object>
             {
                 ["backbone"] = group.Key.Backbone,
                 ["items"] = runs[0].Items,
                 ["variant"] = group.Key.Variant,
                 ["seeds"] = group.Select(row => row.Seed).ToArray(),
-                ["test.recall@20"] = MeanAndDeviation(runs.Select(m => m.Test["recall@20"])),
-                ["test.ndcg@20"] = MeanAndDeviation(runs.Select(m => m.Test["ndcg@20"])),
-            };
-            if (runs.All(m => m.ColdHoldout is not null))
-            {
-                summary["coldHoldout.recall@20"] = MeanAndDeviation(runs.Select(m => m.ColdHoldout!["recall@20"]));
-                summary["coldHoldout.ndcg@20"] = MeanAndDeviation(runs.Select(m => m.ColdHoldout!["ndcg@20"]));
-            }
-
-            summaries.Add(summary);
-        }
-
-        foreach (Dictionary<string, object> motor in summaries.Where(s => (string)s["items"] == "motor"))
-        {
-            Dictionary<string, object>? id = summaries.FirstOrDefault(s => (string)s["items"] == "id" && (string)s["backbone"] == (string)motor["backbone"]);
-            if (id is not null && motor.TryGetValue("coldHoldout.recall@20", out object? motorHoldout) && id.TryGetValue("coldHoldout.recall@20", out object? idHoldout)
-                && perSeedRatios.TryGetValue(((string)motor["backbone"], (string)motor["variant"]), out double[]? ratios))
-            {
-                double idMean = ((MeanDeviation)idHoldout).Mean;
-                motor["coldHoldout.recall@20.ratioOfMeans"] = idMean > 0 ? ((MeanDeviation)motorHoldout).Mean / idMean : double.PositiveInfinity;
-                motor["coldHoldout.recall@20.ratioMin"] = ratios.Min();
-                motor["coldHoldout.recall@20.ratioMax"] = ratios.Max();
-            }
+                ["test.recall@20"] = MeanDeviation.Of(runs.Select(m => m.Test["recall@20"])),
+                ["test.ndcg@20"] = MeanDeviation.Of(runs.Select(m => m.Test["ndcg@20"])),
+            });
         }
 
         return summaries;
     }
 
-    private static string SeedTable(IReadOnlyList<Dictionary<string, object>> summaries, bool holdout)
+    private static string SeedTable(IReadOnlyList<Dictionary<string, object>> summaries)
     {
         var table = new StringBuilder();
-        table.Append("| backbone | items | seeds | R@20 | N@20 |");
-        table.AppendLine(holdout ? " hold-out R@20 | hold-out N@20 | hold-out R@20 ratio (per seed) |" : string.Empty);
-        table.AppendLine(holdout ? "|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|");
+        table.AppendLine("| backbone | items | seeds | R@20 | N@20 |");
+        table.AppendLine("|---|---|---|---|---|");
         foreach (Dictionary<string, object> s in summaries)
         {
-            table.Append(CultureInfo.InvariantCulture, $"| {s["backbone"]} | {s["variant"]} | {((int[])s["seeds"]).Length} | {s["test.recall@20"]} | {s["test.ndcg@20"]} |");
-            if (holdout)
-            {
-                string ratio = s.TryGetValue("coldHoldout.recall@20.ratioOfMeans", out object? r)
-                    ? string.Create(CultureInfo.InvariantCulture, $"{(double)r:F2}x ({(double)s["coldHoldout.recall@20.ratioMin"]:F2}x–{(double)s["coldHoldout.recall@20.ratioMax"]:F2}x)")
-                    : "–";
-                table.Append(CultureInfo.InvariantCulture, $" {(s.TryGetValue("coldHoldout.recall@20", out object? h) ? h : "–")} | {(s.TryGetValue("coldHoldout.ndcg@20", out object? n) ? n : "–")} | {ratio} |");
-            }
-
-            table.AppendLine();
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {s["backbone"]} | {s["variant"]} | {((int[])s["seeds"]).Length} | {s["test.recall@20"]} | {s["test.ndcg@20"]} |");
         }
 
         return table.ToString();
-    }
-
-    private static MeanDeviation MeanAndDeviation(IEnumerable<double> values)
-    {
-        double[] all = [.. values];
-        double mean = all.Average();
-        double deviation = all.Length > 1 ? Math.Sqrt(all.Sum(value => (value - mean) * (value - mean)) / (all.Length - 1)) : 0;
-        return new MeanDeviation(mean, deviation);
     }
 
     private static string F(double? value) => value is double v ? v.ToString("F4", CultureInfo.InvariantCulture) : "–";
@@ -250,5 +205,13 @@ public static class ExperimentReport
 /// <summary>A mean and sample standard deviation over seeds; prints as "0.0482 ± 0.0021".</summary>
 public sealed record MeanDeviation(double Mean, double Deviation)
 {
+    public static MeanDeviation Of(IEnumerable<double> values)
+    {
+        double[] all = [.. values];
+        double mean = all.Average();
+        double deviation = all.Length > 1 ? Math.Sqrt(all.Sum(value => (value - mean) * (value - mean)) / (all.Length - 1)) : 0;
+        return new MeanDeviation(mean, deviation);
+    }
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Mean:F4} ± {Deviation:F4}");
 }

@@ -29,6 +29,15 @@ public sealed record RunConfig
 
     public MotorEncoderOptions Encoder { get; init; } = new();
 
+    /// <summary>Null: the backbone's default rule for items without training interactions.</summary>
+    public string? ColdRule { get; init; }
+
+    /// <summary>See <see cref="BackboneContext.ColdDropout"/>.</summary>
+    public double ColdDropout { get; init; }
+
+    /// <summary>See <see cref="ColdServingRule.Boost"/>.</summary>
+    public double ColdBoost { get; init; } = 1;
+
     /// <summary>Share of items held out for the item cold-start protocol; 0 = off.</summary>
     public double ColdItems { get; init; }
 
@@ -39,6 +48,8 @@ public sealed record RunConfig
     public double EffectiveRegWeight => RegWeight ?? Descriptor.DefaultRegWeight;
 
     public int EffectiveLayers => Layers ?? Descriptor.DefaultLayers;
+
+    public string EffectiveColdRule => ColdRule ?? Descriptor.ColdRules[0];
 
     public bool IsMotor => Items == "motor";
 
@@ -63,6 +74,21 @@ public sealed record RunConfig
         if (EffectiveLayers < 0)
         {
             throw new ArgumentException($"--layers: must be >= 0, got {EffectiveLayers}");
+        }
+
+        if (!Descriptor.ColdRules.Contains(EffectiveColdRule))
+        {
+            throw new ArgumentException($"--cold-rule: {Backbone} has {string.Join(", ", Descriptor.ColdRules)}, got '{EffectiveColdRule}'");
+        }
+
+        if (ColdDropout is < 0 or >= 1)
+        {
+            throw new ArgumentException($"--cold-dropout: must be in [0, 1), got {ColdDropout}");
+        }
+
+        if (!(ColdBoost > 0 && ColdBoost <= 100))
+        {
+            throw new ArgumentException($"--cold-boost: must be in (0, 100], got {ColdBoost}");
         }
 
         if (ColdItems is < 0 or >= 1)

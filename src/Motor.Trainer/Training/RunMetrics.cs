@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Motor.Core.Evaluation;
 
 namespace Motor.Trainer.Training;
 
@@ -25,15 +26,24 @@ public sealed record RunMetrics
 
     public required int ColdNaturalUsers { get; init; }
 
-    /// <summary>Item hold-out cold start on test interactions, ranked among held-out items; only with --cold-items.</summary>
+    /// <summary>The cold-start views of PROTOCOL.md (warm, cold, hybrid, overall, and the cold-valid ones); only with --cold-items.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, double>? ColdHoldout { get; init; }
+    public ColdStartViews? ColdStart { get; init; }
 
+    /// <summary>
+    /// The same views for the protocol's baselines on the same hold-out: "random", "contentKnn", and for ID runs "mapper"
+    /// (<see cref="ContentToEmbeddingMapper"/> on this run's vectors); only with --cold-items.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, double>? ColdHoldoutValid { get; init; }
+    public IReadOnlyDictionary<string, ColdStartViews>? Baselines { get; init; }
 
+    /// <summary>The mapper's ridge weight chosen on cold-valid (ID runs with --cold-items).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public int? ColdHoldoutItems { get; init; }
+    public double? MapperRidgeWeight { get; init; }
+
+    /// <summary>MOTOR runs with --cold-items: validation Recall@20 at other serving-time cold boosts (for choosing --cold-boost).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ColdBoostPoint>? ColdBoostCurve { get; init; }
 
     /// <summary>Training plus evaluation, per epoch.</summary>
     public required double SecondsPerEpoch { get; init; }
@@ -57,3 +67,6 @@ public sealed record RunMetrics
 
     public required IReadOnlyDictionary<string, object> Config { get; init; }
 }
+
+/// <summary>Validation Recall@20 with items without training interactions served at <see cref="Boost"/>.</summary>
+public sealed record ColdBoostPoint(double Boost, double HybridValid, double OverallValid);

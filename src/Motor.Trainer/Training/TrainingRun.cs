@@ -9,6 +9,7 @@ using Motor.Trainer.Backbones;
 using Motor.Trainer.Devices;
 using Motor.Trainer.Items;
 using Motor.Trainer.Tokenization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Motor.Trainer.Training;
@@ -87,19 +88,47 @@ public static class TrainingRun
         using Backbone model = CreateModel(training, config, tokenizer?.Tokens, device.Device, tokenizer?.Codebooks);
         log?.Invoke($"{config.Descriptor.DisplayName} with {config.VariantLabel} items on {device.Name}: {CountParameters(model):N0} parameters");
 
+        // The learning curve of the headline view, on cold-valid items only (cold-test items are never looked at while training).
         Func<ServingVectors, MetricSet>? holdoutMonitor = holdout is null
             ? null
-            : vectors => RankingEvaluator.Evaluate(new DotProductScorer(vectors.Users, vectors.Items), training.TrainByUser, holdout.HeldOutValidByUser, candidateItems: holdout.HeldOutItems);
+            : vectors => ColdStartEvaluation.HybridValid(new DotProductScorer(vectors.Users, vectors.Items), holdout);
         using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch, holdoutMonitor);
         var scorer = new DotProductScorer(outcome.BestVectors.Users, outcome.BestVectors.Items);
         MetricSet test = RankingEvaluator.Evaluate(scorer, training.TrainByUser, training.TestByUser);
         MetricSet coldNatural = RankingEvaluator.Evaluate(scorer, training.TrainByUser, ColdStartTargets.Natural(training));
-        MetricSet? holdoutTest = holdout is null
-            ? null
-            : RankingEvaluator.Evaluate(scorer, training.TrainByUser, holdout.HeldOutTestByUser, candidateItems: holdout.HeldOutItems);
+        ColdStartViews? coldStart = holdout is null ? null : ColdStartEvaluation.Evaluate(scorer, dataset, holdout);
+        Dictionary<string, ColdStartViews>? baselines = null;
+        double? mapperRidge = null;
+        List<ColdBoostPoint>? boostCurve = null;
+        if (holdout is not null)
+        {
+            log?.Invoke("cold-start baselines");
+            baselines = new Dictionary<string, ColdStartViews>
+            {
+                ["random"] = ColdStartEvaluation.Evaluate(new RandomScores(dataset.ItemCount, config.Training.Seed), dataset, holdout),
+            };
+            if (dataset.Modalities.Count > 0)
+            {
+                (float[] features, int width) = ItemFeatureMatrix.Build(dataset);
+                baselines["contentKnn"] = ColdStartEvaluation.Evaluate(ContentKnn.Create(features, width, training.TrainByUser), dataset, holdout);
+                if (!config.IsMotor)
+                {
+                    using Tensor featureTensor = tensor(features, [dataset.ItemCount, width], ScalarType.Float32, device.Device);
+                    (Tensor mapped, double ridge) = ContentToEmbeddingMapper.MapHeldOutItems(outcome.BestVectors.Users, outcome.BestVectors.Items, featureTensor, holdout);
+                    using (mapped)
+                    {
+                        baselines["mapper"] = ColdStartEvaluation.Evaluate(new DotProductScorer(outcome.BestVectors.Users, mapped), dataset, holdout);
+                    }
 
-        // The hold-out valid metrics were measured by the monitor at the best-valid epoch.
-        MetricSet? holdoutValid = outcome.BestHoldoutValid;
+                    mapperRidge = ridge;
+                }
+            }
+
+            if (config.IsMotor)
+            {
+                boostCurve = ColdBoostCurve(outcome.BestVectors, training, holdout, config.ColdBoost);
+            }
+        }
 
         total.Stop();
         var metrics = new RunMetrics
@@ -113,9 +142,10 @@ public static class TrainingRun
             Test = test.Values,
             ColdNatural = coldNatural.Values,
             ColdNaturalUsers = coldNatural.UserCount,
-            ColdHoldout = holdoutTest?.Values,
-            ColdHoldoutValid = holdoutValid?.Values,
-            ColdHoldoutItems = holdout?.HeldOutItems.Length,
+            ColdStart = coldStart,
+            Baselines = baselines,
+            MapperRidgeWeight = mapperRidge,
+            ColdBoostCurve = boostCurve,
             SecondsPerEpoch = outcome.TrainSecondsPerEpoch + outcome.EvalSecondsPerEpoch,
             TrainSecondsPerEpoch = outcome.TrainSecondsPerEpoch,
             EvalSecondsPerEpoch = outcome.EvalSecondsPerEpoch,
@@ -170,6 +200,9 @@ public static class TrainingRun
             RegWeight = config.EffectiveRegWeight,
             Layers = config.EffectiveLayers,
             Device = device,
+            ColdRule = config.EffectiveColdRule,
+            ColdDropout = config.ColdDropout,
+            ColdBoost = (float)config.ColdBoost,
         };
         return config.Descriptor.Create(context, items);
     }
@@ -177,23 +210,59 @@ public static class TrainingRun
     /// <summary>The modalities, each preprocessed with the default row preprocessing (L2), concatenated per item.</summary>
     public static Tensor FeatureTensor(InteractionDataset dataset, Device device)
     {
-        int width = dataset.Modalities.Sum(modality => modality.Dimension);
-        float[] values = new float[(long)dataset.ItemCount * width];
-        var preprocessing = new FeaturePreprocessing();
-        int offset = 0;
-        foreach (ModalityFeatures modality in dataset.Modalities)
-        {
-            float[] rows = (float[])modality.Values.Clone();
-            preprocessing.Apply(rows, modality.Dimension, []);
-            for (int item = 0; item < dataset.ItemCount; item++)
-            {
-                rows.AsSpan(item * modality.Dimension, modality.Dimension).CopyTo(values.AsSpan((item * width) + offset, modality.Dimension));
-            }
+        (float[] values, int width) = ItemFeatureMatrix.Build(dataset);
+        return tensor(values, [dataset.ItemCount, width], ScalarType.Float32, device);
+    }
 
-            offset += modality.Dimension;
+    /// <summary>Factors tried by <see cref="ColdBoostCurve"/>.</summary>
+    public static readonly double[] ColdBoosts = [0.5, 1, 1.25, 1.5, 2, 3];
+
+    /// <summary>
+    /// Validation only: hybrid-valid and overall-valid Recall@20 if the items without training interactions were served
+    /// with each of <see cref="ColdBoosts"/> instead of <paramref name="servedBoost"/> (the rule is linear in the boost,
+    /// so their rows are rescaled). Overall-valid ranks the whole catalog for warm valid and cold-valid interactions
+    /// together, so it shows what a boost costs the catalog's items, not only what it gives new ones.
+    /// </summary>
+    public static List<ColdBoostPoint> ColdBoostCurve(ServingVectors served, InteractionDataset training, ItemHoldout holdout, double servedBoost)
+    {
+        bool[] isolated = new bool[training.ItemCount];
+        Array.Fill(isolated, true);
+        foreach (int item in training.TrainByUser.Columns)
+        {
+            isolated[item] = false;
         }
 
-        return tensor(values, [dataset.ItemCount, width], ScalarType.Float32, device);
+        CsrMatrix overallValid = CsrMatrix.FromPairs(
+            training.UserCount,
+            training.ItemCount,
+            [.. training.Valid.Users, .. Rows(holdout.ColdValidTargets)],
+            [.. training.Valid.Items, .. holdout.ColdValidTargets.Columns]);
+        var curve = new List<ColdBoostPoint>();
+        using Tensor isolatedRows = tensor(isolated, [training.ItemCount, 1], device: served.Items.device);
+        foreach (double boost in ColdBoosts)
+        {
+            using var scope = NewDisposeScope();
+            using Scalar factor = boost / servedBoost;
+            Tensor items = where(isolatedRows, served.Items * factor, served.Items);
+            var scorer = new DotProductScorer(served.Users, items);
+            curve.Add(new ColdBoostPoint(
+                boost,
+                ColdStartEvaluation.HybridValid(scorer, holdout)["recall@20"],
+                RankingEvaluator.Evaluate(scorer, training.TrainByUser, overallValid)["recall@20"]));
+        }
+
+        return curve;
+    }
+
+    private static int[] Rows(CsrMatrix matrix)
+    {
+        int[] rows = new int[matrix.NonZeroCount];
+        for (int row = 0; row < matrix.RowCount; row++)
+        {
+            rows.AsSpan(matrix.RowOffsets[row], matrix.RowLength(row)).Fill(row);
+        }
+
+        return rows;
     }
 
     public static long CountParameters(nn.Module model) => model.parameters().Sum(parameter => parameter.numel());
@@ -269,6 +338,9 @@ public static class TrainingRun
             ["validMetric"] = config.Training.ValidMetric,
             ["seed"] = config.Training.Seed,
             ["coldItems"] = config.ColdItems,
+            ["coldRule"] = config.EffectiveColdRule,
+            ["coldDropout"] = config.ColdDropout,
+            ["coldBoost"] = config.ColdBoost,
         };
         if (config.IsMotor)
         {

@@ -35,7 +35,7 @@ public sealed class TrainingRunTests : IDisposable
             }
         }
 
-        Assert.Equal(coldItems > 0, root.TryGetProperty("coldHoldout", out _));
+        Assert.Equal(coldItems > 0, root.TryGetProperty("coldStart", out _));
         Assert.True(root.GetProperty("secondsPerEpoch").GetDouble() > 0);
         Assert.True(root.GetProperty("trainSecondsPerEpoch").GetDouble() > 0);
         Assert.True(root.GetProperty("evalSecondsPerEpoch").GetDouble() > 0);
@@ -64,8 +64,16 @@ public sealed class TrainingRunTests : IDisposable
 
         if (coldItems > 0)
         {
-            // The curve's value at the best epoch is the hold-out valid metric reported for the run.
-            Assert.Equal(metrics.ColdHoldoutValid!["recall@20"], epochs[metrics.BestEpoch - 1].GetProperty("holdoutValidMetric").GetDouble(), 12);
+            // The curve's value at the best epoch is the hybrid-valid metric reported for the run, and every view and
+            // baseline of the protocol is there.
+            Assert.Equal(metrics.ColdStart!.HybridValid["recall@20"], epochs[metrics.BestEpoch - 1].GetProperty("holdoutValidMetric").GetDouble(), 12);
+            Assert.Equal(items == "id" ? ["contentKnn", "mapper", "random"] : ["contentKnn", "random"], metrics.Baselines!.Keys.Order());
+            Assert.Equal(items == "motor", metrics.ColdBoostCurve is not null);
+            JsonElement views = root.GetProperty("coldStart");
+            foreach (string view in new[] { "warm", "cold", "hybrid", "overall", "natural", "coldValid", "hybridValid" })
+            {
+                Assert.InRange(views.GetProperty(view).GetProperty("recall@20").GetDouble(), 0, 1);
+            }
         }
 
         Assert.True(File.Exists(Path.Combine(_directory, TrainingRun.ConfigFileName)));
@@ -92,7 +100,7 @@ public sealed class TrainingRunTests : IDisposable
 
         Assert.Equal(trained.BestEpoch, reused.BestEpoch);
         Assert.Equal(trained.Test["recall@20"], reused.Test["recall@20"]);
-        Assert.Equal(trained.ColdHoldout!["recall@20"], reused.ColdHoldout!["recall@20"]);
+        Assert.Equal(trained.ColdStart!.Hybrid["recall@20"], reused.ColdStart!.Hybrid["recall@20"]);
         Assert.Equal(trained.ItemParamBytes, reused.ItemParamBytes);
 
         RunConfig otherDropout = config with { Encoder = config.Encoder with { TokenDropout = 0.75 } };

@@ -166,7 +166,7 @@ public sealed class TrainingTests
         Assert.False(TorchDevice.Resolve("auto").IsCuda);
     }
 
-    internal static Backbone CreateModel(InteractionDataset dataset, string backbone, string items, int seed)
+    internal static Backbone CreateModel(InteractionDataset dataset, string backbone, string items, int seed, string? coldRule = null, double coldDropout = 0)
     {
         TorchDevice.Seed(seed);
         BackboneDescriptor descriptor = BackboneRegistry.Get(backbone);
@@ -183,6 +183,8 @@ public sealed class TrainingTests
             RegWeight = descriptor.DefaultRegWeight,
             Layers = descriptor.DefaultLayers,
             Device = CPU,
+            ColdRule = coldRule ?? descriptor.ColdRules[0],
+            ColdDropout = coldDropout,
         };
         return descriptor.Create(context, representation);
     }
