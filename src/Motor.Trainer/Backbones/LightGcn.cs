@@ -21,7 +21,7 @@ namespace Motor.Trainer.Backbones;
 public sealed class LightGcn : Backbone
 {
     /// <summary>MMRec LightGCN.yaml: embedding_size 64; n_layers searched over 1..4, reg_weight over 1e-6..1e-2: 3 and 1e-4 here.</summary>
-    public static readonly BackboneDescriptor Descriptor = new("lightgcn", "LightGCN", 1e-4, 3, false, ["layer-mean", "ego", "norm-matched"], (context, items) => new LightGcn(context, items));
+    public static readonly BackboneDescriptor Descriptor = new("lightgcn", "LightGCN", 1e-4, 3, false, ["norm-matched", "layer-mean", "ego"], (context, items) => new LightGcn(context, items));
 
     [ComponentName(Name = "user_embedding")]
     private readonly Parameter _userEmbedding;

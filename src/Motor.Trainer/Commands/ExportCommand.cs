@@ -26,6 +26,10 @@ public sealed class ExportSettings : CommandSettings
     [Description("Replace an existing bundle folder")]
     public bool Overwrite { get; set; }
 
+    [CommandOption("--without-cold-test")]
+    [Description("Runs trained with --cold-items: leave the cold-test items out of the bundle, to ingest them through the API as new items")]
+    public bool WithoutColdTest { get; set; }
+
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Run))
@@ -49,7 +53,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
     {
         TrainingRunDirectory run = TrainingRunDirectory.Load(settings.Run!);
         InteractionDataset dataset = DatasetLoader.Load(settings.Data!);
-        ExportResult result = BundleExporter.Export(run, dataset, settings.Out!, settings.Overwrite, line => console.MarkupLineInterpolated($"[grey]{line}[/]"));
+        ExportResult result = BundleExporter.Export(run, dataset, settings.Out!, settings.Overwrite, line => console.MarkupLineInterpolated($"[grey]{line}[/]"), settings.WithoutColdTest);
         Report(console, result);
         return 0;
     }

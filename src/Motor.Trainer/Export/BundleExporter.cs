@@ -29,7 +29,12 @@ public static class BundleExporter
     public static string TrainerVersion { get; } =
         typeof(BundleExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public static ExportResult Export(TrainingRunDirectory run, InteractionDataset dataset, string outDirectory, bool overwrite = false, Action<string>? log = null)
+    /// <param name="withoutColdTest">
+    /// Leave the hold-out's cold-test items out of the bundle (runs trained with --cold-items only): the bundle is then the
+    /// catalog before those items arrive, and ingesting them through the API reproduces the offline hybrid view. Item IDs
+    /// stay the dataset's item indices.
+    /// </param>
+    public static ExportResult Export(TrainingRunDirectory run, InteractionDataset dataset, string outDirectory, bool overwrite = false, Action<string>? log = null, bool withoutColdTest = false)
     {
         RunConfig config = run.Config;
         if (!string.Equals(run.DatasetHash, dataset.ContentHash, StringComparison.OrdinalIgnoreCase))
@@ -37,7 +42,15 @@ public static class BundleExporter
             throw new ArgumentException($"--data: dataset '{dataset.Name}' ({dataset.DirectoryPath}) has content hash {dataset.ContentHash[..12]}..., the run was trained on '{run.DatasetName}' with {run.DatasetHash[..Math.Min(12, run.DatasetHash.Length)]}...");
         }
 
-        InteractionDataset training = config.ColdItems > 0 ? ItemHoldout.Create(dataset, config.ColdItems, config.Training.Seed).TrainingView : dataset;
+        ItemHoldout? holdout = config.ColdItems > 0 ? ItemHoldout.Create(dataset, config.ColdItems, config.Training.Seed) : null;
+        InteractionDataset training = holdout?.TrainingView ?? dataset;
+        if (withoutColdTest && holdout is null)
+        {
+            throw new ArgumentException("--without-cold-test: the run was trained without --cold-items, so it has no cold-test items");
+        }
+
+        // Bundle row -> dataset item index.
+        int[] kept = withoutColdTest ? [.. Enumerable.Range(0, dataset.ItemCount).Except(holdout!.ColdTestItems)] : [.. Enumerable.Range(0, dataset.ItemCount)];
         TokenizerResult? tokenizer = config.IsMotor ? TokenizerResult.Load(run.TokenizerPath) : null;
         if (tokenizer is not null && tokenizer.Tokens.ItemCount != dataset.ItemCount)
         {
@@ -88,7 +101,7 @@ public static class BundleExporter
             {
                 FormatVersion = BundleManifest.CurrentFormatVersion,
                 Version = Path.GetFileName(Path.GetFullPath(outDirectory).TrimEnd(Path.DirectorySeparatorChar)),
-                Dataset = new BundleDataset(dataset.Name, dataset.ContentHash, dataset.UserCount, dataset.ItemCount),
+                Dataset = new BundleDataset(dataset.Name, dataset.ContentHash, dataset.UserCount, kept.Length),
                 Modalities = Modalities(dataset, tokenizer),
                 Quantization = tokenizer is null ? null : new BundleQuantization(tokenizer.Options.SubspaceCount, tokenizer.Options.CentroidCount, tokenizer.Options.UseOpq),
                 Backbone = config.Backbone,
@@ -110,13 +123,13 @@ public static class BundleExporter
             {
                 Manifest = manifest,
                 UserVectors = users.Values,
-                ItemVectors = items.Values,
-                TrainingItemsByUser = training.TrainByUser,
+                ItemVectors = Rows(items.Values, items.Columns, kept),
+                TrainingItemsByUser = Columns(training.TrainByUser, kept),
                 UserExternalIds = [.. Enumerable.Range(0, dataset.UserCount).Select(Id)],
-                ItemExternalIds = [.. Enumerable.Range(0, dataset.ItemCount).Select(Id)],
+                ItemExternalIds = [.. kept.Select(Id)],
                 Codebooks = tokenizer?.Codebooks ?? [],
                 FeatureMeans = tokenizer?.FeatureMeans ?? [],
-                ItemTokens = tokenizer?.Tokens,
+                ItemTokens = tokenizer is null ? null : Rows(tokenizer.Tokens, kept),
                 WriteItemEncoder = source is null ? null : stream =>
                 {
                     using FileStream input = File.OpenRead(source);
@@ -124,6 +137,11 @@ public static class BundleExporter
                 },
             };
             ModelBundle bundle = ModelBundleWriter.Write(outDirectory, contents, overwrite);
+            if (withoutColdTest)
+            {
+                log?.Invoke($"left the {holdout!.ColdTestItems.Length} cold-test items out of the bundle ({kept.Length} items)");
+            }
+
             return new ExportResult(bundle, difference, difference is null ? 0 : dataset.ItemCount);
         }
         finally
@@ -179,6 +197,76 @@ public static class BundleExporter
         }
 
         return [.. tokenizer.Codebooks.Select(codebook => new BundleModality(codebook.Modality, codebook.Dimension, tokenizer.Options.Preprocessing.L2Normalize, tokenizer.Options.Preprocessing.MeanCenter))];
+    }
+
+    private static float[] Rows(float[] values, int width, int[] rows)
+    {
+        if (rows.Length * (long)width == values.Length)
+        {
+            return values;
+        }
+
+        float[] result = new float[(long)rows.Length * width];
+        for (int row = 0; row < rows.Length; row++)
+        {
+            values.AsSpan(rows[row] * width, width).CopyTo(result.AsSpan(row * width, width));
+        }
+
+        return result;
+    }
+
+    private static Motor.Core.Tokenization.TokenTable Rows(Motor.Core.Tokenization.TokenTable tokens, int[] rows)
+    {
+        if (rows.Length == tokens.ItemCount)
+        {
+            return tokens;
+        }
+
+        var result = new Motor.Core.Tokenization.TokenTable(rows.Length, tokens.TokensPerItem, tokens.CentroidCount);
+        ushort[] codes = new ushort[tokens.TokensPerItem];
+        for (int row = 0; row < rows.Length; row++)
+        {
+            for (int token = 0; token < codes.Length; token++)
+            {
+                codes[token] = (ushort)tokens[rows[row], token];
+            }
+
+            result.SetItem(row, 0, codes);
+        }
+
+        return result;
+    }
+
+    /// <summary>The matrix restricted to the kept item columns, renumbered to bundle rows (the kept items are ascending).</summary>
+    private static CsrMatrix Columns(CsrMatrix matrix, int[] kept)
+    {
+        if (kept.Length == matrix.ColumnCount)
+        {
+            return matrix;
+        }
+
+        int[] rowOf = new int[matrix.ColumnCount];
+        Array.Fill(rowOf, -1);
+        for (int row = 0; row < kept.Length; row++)
+        {
+            rowOf[kept[row]] = row;
+        }
+
+        var users = new List<int>();
+        var columns = new List<int>();
+        for (int user = 0; user < matrix.RowCount; user++)
+        {
+            foreach (int item in matrix.Row(user))
+            {
+                if (rowOf[item] >= 0)
+                {
+                    users.Add(user);
+                    columns.Add(rowOf[item]);
+                }
+            }
+        }
+
+        return CsrMatrix.FromPairs(matrix.RowCount, kept.Length, [.. users], [.. columns]);
     }
 
     private static string Id(int index) => index.ToString(System.Globalization.CultureInfo.InvariantCulture);
