@@ -105,7 +105,44 @@ public static class ColdStartReport
             }
         }
 
+        string boosts = BoostTable(grid);
+        if (boosts.Length > 0)
+        {
+            markdown.AppendLine();
+            markdown.AppendLine("Serving-time cold boost on validation only (mean over seeds of hybrid-valid / overall-valid Recall@20; overall-valid ranks the whole catalog for warm valid and cold-valid interactions together; the runs above are served at the boost in their configuration):");
+            markdown.AppendLine();
+            markdown.Append(boosts);
+        }
+
         return markdown.ToString();
+    }
+
+    /// <summary>The validation curves of <see cref="TrainingRun.ColdBoostCurve"/>, averaged over the seeds of each MOTOR variant.</summary>
+    private static string BoostTable(IReadOnlyList<ExperimentRow> grid)
+    {
+        var groups = grid.Where(row => row.Metrics.ColdBoostCurve is not null).GroupBy(row => $"{row.Metrics.Backbone} {row.Metrics.Variant}").ToList();
+        if (groups.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        double[] boosts = [.. groups[0].First().Metrics.ColdBoostCurve!.Select(point => point.Boost)];
+        var table = new StringBuilder();
+        table.AppendLine("| model | seeds |" + string.Concat(boosts.Select(boost => string.Create(CultureInfo.InvariantCulture, $" boost {boost} |"))));
+        table.AppendLine("|---|---|" + string.Concat(boosts.Select(_ => "---|")));
+        foreach (IGrouping<string, ExperimentRow> group in groups)
+        {
+            table.Append(CultureInfo.InvariantCulture, $"| {group.Key} | {group.Count()} |");
+            foreach (double boost in boosts)
+            {
+                ColdBoostPoint[] points = [.. group.Select(row => row.Metrics.ColdBoostCurve!.First(point => point.Boost == boost))];
+                table.Append(CultureInfo.InvariantCulture, $" {points.Average(point => point.HybridValid):F4} / {points.Average(point => point.OverallValid):F4} |");
+            }
+
+            table.AppendLine();
+        }
+
+        return table.ToString();
     }
 
     /// <summary>
