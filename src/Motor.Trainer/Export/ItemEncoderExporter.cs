@@ -16,7 +16,7 @@ internal static class ItemEncoderExporter
             throw new InvalidOperationException($"export: item representation '{backbone.Items.Kind}' has no item encoder; only 'motor' models get item_encoder.onnx");
         }
 
-        return ItemEncoderGraph.Build(MotorEncoderWeights.From(encoder), ServingTransform.From(backbone.ColdServing()), producerVersion);
+        return ItemEncoderGraph.Build(MotorEncoderWeights.From(encoder), backbone.ColdServing(), producerVersion);
     }
 
     /// <summary>Inputs of the built model in order (the manifest's encoderInputs).</summary>

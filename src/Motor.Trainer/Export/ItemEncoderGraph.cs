@@ -7,65 +7,24 @@ using static TorchSharp.torch;
 namespace Motor.Trainer.Export;
 
 /// <summary>
-/// A backbone's <see cref="ColdServingRule"/> as plain arrays for the ONNX writer (the rule itself lives in the backbone).
-/// </summary>
-internal sealed record ServingTransform
-{
-    public float Scale { get; init; } = 1;
-
-    public float Boost { get; init; } = 1;
-
-    /// <summary>VBPR: E (ProjectedSize x FeatureSize, torch Linear layout); the vector is [Scale·z_i ; features·Eᵀ + b].</summary>
-    public float[]? FeatureProjection { get; init; }
-
-    /// <summary>b of the feature projection (ProjectedSize values); empty for none.</summary>
-    public float[] FeatureProjectionBias { get; init; } = [];
-
-    /// <summary>F: the width of the encoder's "features" input (preprocessed, concatenated modalities).</summary>
-    public int FeatureSize { get; init; }
-
-    public int ProjectedSize { get; init; }
-
-    public bool TakesFeatures => FeatureProjection is not null;
-
-    public int VectorSize(int dimension) => dimension + (TakesFeatures ? ProjectedSize : 0);
-
-    public static ServingTransform From(ColdServingRule rule)
-    {
-        if (rule.FeatureProjection is null)
-        {
-            return new ServingTransform { Scale = rule.Scale, Boost = rule.Boost };
-        }
-
-        using Tensor weight = rule.FeatureProjection.detach().to(ScalarType.Float32).cpu().contiguous();
-        using Tensor? bias = rule.FeatureProjectionBias?.detach().to(ScalarType.Float32).cpu().contiguous();
-        return new ServingTransform
-        {
-            Scale = rule.Scale,
-            Boost = rule.Boost,
-            FeatureProjection = weight.data<float>().ToArray(),
-            FeatureProjectionBias = bias is null ? [] : bias.data<float>().ToArray(),
-            ProjectedSize = (int)weight.shape[0],
-            FeatureSize = (int)weight.shape[1],
-        };
-    }
-}
-
-/// <summary>
 /// Writes item_encoder.onnx: token codes (int64 [N, T], modality-major, codes in [0, K)) [+ features float [N, F]] ->
 /// serving item vectors (float [N, VectorSize]), reproducing <see cref="MotorItemEncoder.forward"/> operation by
-/// operation (same summation and multiplication order) followed by the backbone's <see cref="ServingTransform"/>.
+/// operation (same summation and multiplication order), followed by the backbone's <see cref="ColdServingRule"/> in the
+/// operations of <see cref="ColdServingRule.Apply"/>.
 /// </summary>
 internal static class ItemEncoderGraph
 {
-    public static ModelProto Build(MotorEncoderWeights weights, ServingTransform serving, string producerVersion)
+    public static ModelProto Build(MotorEncoderWeights weights, ColdServingRule serving, string producerVersion)
     {
         MotorEncoderOptions options = weights.Options;
         int dimension = weights.Dimension;
         int subspaces = weights.SubspaceCount;
         var graph = new OnnxGraphBuilder("motor_item_encoder");
         string tokens = graph.Int64Input(ItemEncoderSession.TokensInput, weights.TokensPerItem);
-        string? features = serving.TakesFeatures ? graph.FloatInput(ItemEncoderSession.FeaturesInput, serving.FeatureSize) : null;
+        // VBPR's projection E is ProjectedSize x FeatureSize (torch Linear layout).
+        int featureSize = serving.FeatureProjection is null ? 0 : (int)serving.FeatureProjection.shape[1];
+        int projectedSize = serving.FeatureProjection is null ? 0 : (int)serving.FeatureProjection.shape[0];
+        string? features = serving.TakesFeatures ? graph.FloatInput(ItemEncoderSession.FeaturesInput, featureSize) : null;
 
         // Token code -> row of its modality's table: j*K + code (M*K-row tables) or code (shared K-row table).
         string rows = tokens;
@@ -130,7 +89,8 @@ internal static class ItemEncoderGraph
 
         if (features is not null)
         {
-            string projected = graph.Linear(features, serving.FeatureProjection, serving.FeatureProjectionBias, serving.FeatureSize, serving.ProjectedSize, "feature_projection");
+            float[] bias = serving.FeatureProjectionBias is null ? [] : MotorEncoderWeights.HostValues(serving.FeatureProjectionBias);
+            string projected = graph.Linear(features, MotorEncoderWeights.HostValues(serving.FeatureProjection!), bias, featureSize, projectedSize, "feature_projection");
             vector = graph.Concat([vector, projected], 1, "vbpr_vector");
         }
 
@@ -139,7 +99,7 @@ internal static class ItemEncoderGraph
             vector = graph.Mul(vector, graph.ScalarFloat("cold_boost", serving.Boost), "cold_boosted");
         }
 
-        graph.FloatOutput(vector, ItemEncoderSession.VectorsOutput, serving.VectorSize(dimension));
+        graph.FloatOutput(vector, ItemEncoderSession.VectorsOutput, dimension + projectedSize);
         var metadata = new Dictionary<string, string>
         {
             ["motor.encoder"] = options.Describe(),

@@ -37,6 +37,13 @@ internal sealed record MotorEncoderWeights
 
     public int TableRows => Options.SharedTokenTable ? CentroidCount : SubspaceCount * CentroidCount;
 
+    /// <summary>A weight's values as float32, row-major, on the host (what the ONNX initializers take).</summary>
+    public static float[] HostValues(Tensor tensor)
+    {
+        using Tensor host = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
+        return host.data<float>().ToArray();
+    }
+
     public static MotorEncoderWeights From(MotorItemEncoder encoder)
     {
         Dictionary<string, Tensor> state = encoder.state_dict();
@@ -47,8 +54,7 @@ internal sealed record MotorEncoderWeights
                 throw new InvalidOperationException($"the MOTOR encoder has no parameter '{name}' (state: {string.Join(", ", state.Keys)})");
             }
 
-            using Tensor host = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
-            return host.data<float>().ToArray();
+            return HostValues(tensor);
         }
 
         MotorEncoderOptions options = encoder.Options;
