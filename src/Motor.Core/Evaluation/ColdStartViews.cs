@@ -44,7 +44,9 @@ public static class ColdStartEvaluation
     /// Every view for <paramref name="scores"/> over all items of <paramref name="dataset"/>. Each user's training items in
     /// the hold-out's training view are masked (held-out items never have any there).
     /// </summary>
-    public static ColdStartViews Evaluate(IScoreProvider scores, InteractionDataset dataset, ItemHoldout holdout, EvaluationOptions? options = null)
+    /// <param name="hybridValid">The <see cref="HybridValid"/> metrics of these scores when the caller has them already
+    /// (training measures them every epoch); computed here otherwise.</param>
+    public static ColdStartViews Evaluate(IScoreProvider scores, InteractionDataset dataset, ItemHoldout holdout, EvaluationOptions? options = null, MetricSet? hybridValid = null)
     {
         CsrMatrix mask = holdout.TrainingView.TrainByUser;
         MetricSet hybrid = RankingEvaluator.Evaluate(scores, mask, holdout.ColdTestTargets, options);
@@ -56,7 +58,7 @@ public static class ColdStartEvaluation
             Natural = RankingEvaluator.Evaluate(scores, mask, ColdStartTargets.Natural(holdout.TrainingView), options).Values,
             Overall = RankingEvaluator.Evaluate(scores, mask, dataset.TestByUser, options).Values,
             ColdValid = RankingEvaluator.Evaluate(scores, mask, holdout.ColdValidTargets, options, holdout.ColdValidItems).Values,
-            HybridValid = HybridValid(scores, holdout, options).Values,
+            HybridValid = (hybridValid ?? HybridValid(scores, holdout, options)).Values,
             ColdTestUsers = hybrid.UserCount,
             ColdTestItems = holdout.ColdTestItems.Length,
             ColdValidItems = holdout.ColdValidItems.Length,

@@ -35,7 +35,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
             isolated[item] = false;
         }
 
-        // Data, not state: assigned by derived classes' RegisterComponents() would not pick it up (not a field of theirs).
+        // Data, not state: a private field of the base class is not seen by the derived classes' RegisterComponents(), so it
+        // is never saved with the weights.
         _isolatedItems = tensor(isolated, [context.ItemCount, 1], device: context.Device);
     }
 
@@ -56,11 +57,6 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>This backbone's rule for items without training interactions, from its current weights.</summary>
     public abstract ColdServingRule ColdServing();
 
-    /// <summary>
-    /// What the backbone would serve for every item if none had interactions: the rule applied to all item vectors
-    /// (what the ONNX item encoder must reproduce). Called under no_grad.
-    /// </summary>
-    public Tensor ColdServingVectors(Tensor? features) => ColdServing().Apply(Items.All(), features);
 
     protected override void Dispose(bool disposing)
     {

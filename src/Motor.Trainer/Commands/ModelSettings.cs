@@ -150,12 +150,14 @@ public class ModelSettings : TorchOutputSettings
 
     private RunConfig BuildConfig(string backbone, string items)
     {
+        // MOTOR-only options leave the ID baseline at its published training and serving.
+        bool motor = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase);
         return new RunConfig
         {
             Backbone = backbone.Trim().ToLowerInvariant(),
             Items = items.Trim().ToLowerInvariant(),
             EmbeddingSize = EmbeddingSize,
-            RegWeight = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase) ? MotorReg ?? Reg : Reg,
+            RegWeight = motor ? MotorReg ?? Reg : Reg,
             Layers = Layers,
             SubspaceCount = SubspaceCount,
             CentroidCount = CentroidCount,
@@ -173,9 +175,8 @@ public class ModelSettings : TorchOutputSettings
                 ItemDropout = ItemDropout,
             },
             ColdRule = ColdRule is null ? null : ColdRule.Trim().ToLowerInvariant(),
-            // The ID baseline keeps its published training; only MOTOR's encoder is taught to serve items alone.
-            ColdDropout = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase) ? ColdDropout : 0,
-            ColdBoost = items.Trim().Equals("motor", StringComparison.OrdinalIgnoreCase) ? ColdBoost : 1,
+            ColdDropout = motor ? ColdDropout : 0,
+            ColdBoost = motor ? ColdBoost : 1,
             ColdItems = ColdItems,
             Training = new TrainingOptions
             {

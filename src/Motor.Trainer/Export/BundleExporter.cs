@@ -158,9 +158,10 @@ public static class BundleExporter
     {
         float[] expected;
         using (no_grad())
-        using (Tensor? featureInput = model.ColdServing().TakesFeatures ? TrainingRun.FeatureTensor(training, CPU) : null)
-        using (Tensor reference = model.ColdServingVectors(featureInput).to(CPU).contiguous())
         {
+            ColdServingRule rule = model.ColdServing();
+            using Tensor? featureInput = rule.TakesFeatures ? TrainingRun.FeatureTensor(training, CPU) : null;
+            using Tensor reference = rule.Apply(model.Items.All(), featureInput).to(CPU).contiguous();
             expected = reference.data<float>().ToArray();
         }
 

@@ -96,7 +96,8 @@ public static class TrainingRun
         var scorer = new DotProductScorer(outcome.BestVectors.Users, outcome.BestVectors.Items);
         MetricSet test = RankingEvaluator.Evaluate(scorer, training.TrainByUser, training.TestByUser);
         MetricSet coldNatural = RankingEvaluator.Evaluate(scorer, training.TrainByUser, ColdStartTargets.Natural(training));
-        ColdStartViews? coldStart = holdout is null ? null : ColdStartEvaluation.Evaluate(scorer, dataset, holdout);
+        // The hybrid-valid metrics were measured by the monitor at the best-valid epoch.
+        ColdStartViews? coldStart = holdout is null ? null : ColdStartEvaluation.Evaluate(scorer, dataset, holdout, hybridValid: outcome.BestHoldoutValid);
         Dictionary<string, ColdStartViews>? baselines = null;
         double? mapperRidge = null;
         List<ColdBoostPoint>? boostCurve = null;
@@ -226,10 +227,9 @@ public static class TrainingRun
     public static List<ColdBoostPoint> ColdBoostCurve(ServingVectors served, InteractionDataset training, ItemHoldout holdout, double servedBoost)
     {
         bool[] isolated = new bool[training.ItemCount];
-        Array.Fill(isolated, true);
-        foreach (int item in training.TrainByUser.Columns)
+        foreach (int item in training.ColdItems)
         {
-            isolated[item] = false;
+            isolated[item] = true;
         }
 
         CsrMatrix overallValid = CsrMatrix.FromPairs(

@@ -8,7 +8,7 @@ namespace Motor.Trainer.Tests.Training;
 
 /// <summary>
 /// The cold-item rule of each backbone against a copy of a trained item: same tokens (so the same z_i), no interactions.
-/// Its vector is <c>ColdServingVectors</c>' row of the original, so no second dataset is needed.
+/// Its vector is the rule applied to the original's z_i, so no second dataset is needed.
 /// </summary>
 [Collection(TorchTestCollection.Name)]
 public sealed class ColdServingRuleTests(ITestOutputHelper output)
@@ -37,8 +37,9 @@ public sealed class ColdServingRuleTests(ITestOutputHelper output)
         using (no_grad())
         {
             using ServingVectors served = model.ComputeServingVectors();
-            using Tensor? features = model.ColdServing().TakesFeatures ? TrainingRun.FeatureTensor(dataset, CPU) : null;
-            using Tensor copies = model.ColdServingVectors(features);
+            ColdServingRule rule = model.ColdServing();
+            using Tensor? features = rule.TakesFeatures ? TrainingRun.FeatureTensor(dataset, CPU) : null;
+            using Tensor copies = rule.Apply(model.Items.All(), features);
 
             // Each user with the item it scores highest among its training items: the pairs a recommender must get right.
             var list = new List<double>();
