@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Motor.Api.FirstRun;
 using Motor.Core.Datasets;
 using Motor.Core.Features;
 using Motor.Trainer.Devices;
 using Motor.Trainer.Export;
+using Motor.Trainer.Items;
+using Motor.Testing;
 using Motor.Trainer.Training;
 using Xunit.Abstractions;
 
@@ -26,7 +27,17 @@ public sealed class HybridColdStartTests(ApiEnvironment environment, ITestOutput
     public async Task Hybrid_recall_from_the_api_equals_the_offline_evaluator(string backbone)
     {
         InteractionDataset dataset = DatasetLoader.Load(environment.DatasetPath);
-        RunConfig config = DemoBundleTrainer.DemoConfig with { Backbone = backbone, ColdItems = 0.25 };
+        // A small MOTOR model of this test's own, so it does not depend on the service's first-run code.
+        var config = new RunConfig
+        {
+            Backbone = backbone,
+            Items = "motor",
+            EmbeddingSize = 32,
+            CentroidCount = 32,
+            Encoder = new MotorEncoderOptions { Dimension = 32, CrossLayers = 1 },
+            ColdItems = 0.25,
+            Training = new TrainingOptions { MaxEpochs = 40, Patience = 8, BatchSize = 1024, LearningRate = 5e-3, Seed = 999 },
+        };
         string run = Path.Combine(environment.Root, $"hybrid-{backbone}", "run");
         string bundle = Path.Combine(environment.Root, $"hybrid-{backbone}", "bundle");
         RunMetrics metrics = TrainingRun.Execute(dataset, config, TorchDevice.CpuDevice, run);
@@ -38,7 +49,7 @@ public sealed class HybridColdStartTests(ApiEnvironment environment, ITestOutput
         Dictionary<string, NpyArray> features = dataset.Modalities.ToDictionary(modality => modality.Name, modality => NpyFile.Read(modality.FilePath));
         var items = holdout.ColdTestItems.Select(item => new
         {
-            itemId = item.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            itemId = HybridRecallOverHttp.Id(item),
             features = features.ToDictionary(pair => pair.Key, pair => pair.Value.Row(item).ToArray()),
         }).ToList();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/items/{items[0].itemId}")).StatusCode);
@@ -49,24 +60,7 @@ public sealed class HybridColdStartTests(ApiEnvironment environment, ITestOutput
         Assert.Equal(HttpStatusCode.OK, ingested.StatusCode);
         Assert.Equal(items.Count, (await ingested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("created").GetInt32());
 
-        double recallSum = 0;
-        int users = 0;
-        for (int user = 0; user < dataset.UserCount; user++)
-        {
-            ReadOnlySpan<int> targets = holdout.ColdTestTargets.Row(user);
-            if (targets.IsEmpty)
-            {
-                continue;
-            }
-
-            HashSet<string> relevant = [.. targets.ToArray().Select(item => item.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-            JsonElement answer = await client.GetFromJsonAsync<JsonElement>($"/v1/users/{user}/recommendations?k=20");
-            int hits = answer.GetProperty("items").EnumerateArray().Count(item => relevant.Contains(item.GetProperty("itemId").GetString()!));
-            recallSum += (double)hits / relevant.Count;
-            users++;
-        }
-
-        double online = recallSum / users;
+        (double online, int users) = await HybridRecallOverHttp.MeasureAsync(client, holdout.ColdTestTargets);
         double offline = metrics.ColdStart!.Hybrid["recall@20"];
         output.WriteLine($"{backbone}: hybrid Recall@20 from HTTP {online:F6}, offline {offline:F6}, {users} users, {items.Count} items ingested in {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.Equal(metrics.ColdStart.ColdTestUsers, users);

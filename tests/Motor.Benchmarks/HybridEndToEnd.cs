@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Motor.Core.Datasets;
+using Motor.Testing;
 
 namespace Motor.Benchmarks;
 
@@ -28,7 +29,7 @@ public static class HybridEndToEnd
         client.DefaultRequestHeaders.Add("X-Api-Key", Option("--api-key"));
         var items = holdout.ColdTestItems.Select(item => new
         {
-            itemId = Id(item),
+            itemId = HybridRecallOverHttp.Id(item),
             features = dataset.Modalities.ToDictionary(modality => modality.Name, modality => modality.Array.Row(item).ToArray()),
         }).ToList();
 
@@ -42,30 +43,11 @@ public static class HybridEndToEnd
         }
 
         var queries = Stopwatch.StartNew();
-        double recallSum = 0;
-        int users = 0;
-        for (int user = 0; user < dataset.UserCount; user++)
-        {
-            ReadOnlySpan<int> targets = holdout.ColdTestTargets.Row(user);
-            if (targets.IsEmpty)
-            {
-                continue;
-            }
-
-            HashSet<string> relevant = [.. targets.ToArray().Select(Id)];
-            JsonElement answer = await client.GetFromJsonAsync<JsonElement>($"/v1/users/{Id(user)}/recommendations?k=20");
-            int hits = answer.GetProperty("items").EnumerateArray().Count(item => relevant.Contains(item.GetProperty("itemId").GetString()!));
-            recallSum += (double)hits / relevant.Count;
-            users++;
-        }
-
+        (double online, int users) = await HybridRecallOverHttp.MeasureAsync(client, holdout.ColdTestTargets);
         queries.Stop();
-        double online = recallSum / users;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ingested {items.Count} cold-test items in one batch: {clock.Elapsed.TotalMilliseconds:F0} ms; {users} users queried in {queries.Elapsed.TotalSeconds:F1} s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hybrid Recall@20: HTTP {online:F4}, offline {offline:F4}, |difference| {Math.Abs(online - offline):E2}"));
         return Math.Round(online, 3) == Math.Round(offline, 3) ? 0 : 2;
     }
-
-    private static string Id(int index) => index.ToString(CultureInfo.InvariantCulture);
 }
