@@ -1,15 +1,15 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Motor.Api.FirstRun;
 using Motor.Core.Bundles;
 using Motor.Core.Features;
+using Motor.Trainer.Demo;
 
 namespace Motor.Api.Tests;
 
 /// <summary>
-/// Shared by every test: a real redis-server, and a small MOTOR bundle built once by the service's own first-run path
-/// (no bundle configured: the service trains on a dataset folder and exports a bundle), then served by the other tests
-/// through Motor:BundlePath. A second version of the same run is exported for reload tests.
+/// Shared by every test: a real redis-server, and a small MOTOR bundle trained once with the demo model's configuration
+/// on a small generated dataset (the trainer, as an operator would run it), then served by the tests through
+/// Motor:BundlePath. A second version of the same run is exported for reload tests.
 /// </summary>
 public sealed class ApiEnvironment : IAsyncLifetime
 {
@@ -21,17 +21,13 @@ public sealed class ApiEnvironment : IAsyncLifetime
 
     public string DatasetPath => Path.Combine(Root, "dataset");
 
-    public string DemoBundleDirectory => Path.Combine(Root, "first-run");
-
-    /// <summary>The bundle the first-run path built.</summary>
+    /// <summary>The bundle the tests serve.</summary>
     public string BundlePath { get; private set; } = null!;
 
     /// <summary>The same trained run exported under another version (for reloads).</summary>
     public string SecondBundlePath { get; private set; } = null!;
 
     public ModelBundle Bundle { get; private set; } = null!;
-
-    public TimeSpan FirstRunDuration { get; private set; }
 
     /// <summary>Raw features per modality (ItemCount x dimension), as in the dataset folder.</summary>
     public IReadOnlyDictionary<string, NpyArray> Features { get; private set; } = null!;
@@ -42,23 +38,11 @@ public sealed class ApiEnvironment : IAsyncLifetime
         Redis = new RedisServer();
         DemoDataset.Write(DatasetPath, DatasetOptions);
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using (MotorApiFactory firstRun = CreateEmbedded(new Dictionary<string, string?>
-        {
-            ["Motor:BundlePath"] = string.Empty,
-            ["Motor:DataPath"] = DatasetPath,
-            ["Motor:DemoBundleDirectory"] = DemoBundleDirectory,
-        }))
-        {
-            await firstRun.StartAsync(TimeSpan.FromSeconds(240));
-            JsonElement model = await firstRun.CreateClient().GetFromJsonAsync<JsonElement>("/v1/model");
-            BundlePath = model.GetProperty("bundlePath").GetString()!;
-        }
-
-        FirstRunDuration = clock.Elapsed;
-        Bundle = ModelBundleReader.Load(BundlePath);
+        string runDirectory = Path.Combine(Root, "run");
+        BundlePath = Path.Combine(Root, "bundles", "demo-v1");
+        Bundle = await Task.Run(() => DemoBundleTrainer.TrainAndExport(DatasetPath, runDirectory, BundlePath, _ => { }, CancellationToken.None));
         SecondBundlePath = Path.Combine(Root, "bundles", "demo-v2");
-        DemoBundleTrainer.Export(Path.Combine(Path.GetDirectoryName(BundlePath)!, "run"), DatasetPath, SecondBundlePath, _ => { });
+        DemoBundleTrainer.Export(runDirectory, DatasetPath, SecondBundlePath, _ => { });
         Features = Bundle.Manifest.Modalities.ToDictionary(modality => modality.Name, modality => NpyFile.Read(Path.Combine(DatasetPath, $"{modality.Name}_feat.npy")));
     }
 

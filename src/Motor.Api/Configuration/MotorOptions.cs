@@ -7,17 +7,8 @@ public sealed class MotorOptions
 {
     public const string SectionName = "Motor";
 
-    /// <summary>
-    /// Folder of the model bundle to serve. Empty: the service builds (or reuses) a demo bundle under
-    /// <see cref="DemoBundleDirectory"/> on first start.
-    /// </summary>
+    /// <summary>Folder of the model bundle to serve. Empty: the demo bundle shipped with the service.</summary>
     public string? BundlePath { get; set; }
-
-    /// <summary>Dataset folder the first-run bundle is trained on when <see cref="BundlePath"/> is empty; empty: a generated synthetic dataset.</summary>
-    public string? DataPath { get; set; }
-
-    /// <summary>Where the first-run bundle is cached (reused on the next start).</summary>
-    public string DemoBundleDirectory { get; set; } = "data-local/demo-bundle";
 
     public StoreOptions Store { get; set; } = new();
 

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Motor.Api.Configuration;
-using Motor.Api.FirstRun;
 using Motor.Api.Items;
 using Motor.Api.OpenApi;
 using Motor.Api.Operations;
@@ -45,7 +44,6 @@ public static class MotorServiceExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<Recommender>();
         services.AddSingleton<ItemIngestion>();
-        services.AddSingleton<DemoBundleProvider>();
         services.AddHostedService<ServingStartup>();
         services.AddHostedService<BundleWatcher>();
 

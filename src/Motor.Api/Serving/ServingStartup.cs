@@ -1,19 +1,17 @@
 using Microsoft.Extensions.Options;
 using Motor.Api.Configuration;
-using Motor.Api.FirstRun;
 using Motor.Api.Storage;
 
 namespace Motor.Api.Serving;
 
 /// <summary>
 /// Brings the service up in the background so that /health/live answers at once: start the store (replay or sync),
-/// find the bundle (configured, or the first-run demo bundle, built when missing), load and warm it up. Readiness turns
+/// find the bundle (configured, or the demo bundle shipped with the service), load and warm it up. Readiness turns
 /// healthy at the end; a failure is reported by readiness and the log, and an admin reload can still load a bundle.
 /// </summary>
 public sealed class ServingStartup(
     IItemStore store,
     ModelHost host,
-    DemoBundleProvider demoBundles,
     IOptions<MotorOptions> options,
     ILogger<ServingStartup> logger) : BackgroundService
 {
@@ -27,8 +25,9 @@ public sealed class ServingStartup(
             string? bundlePath = options.Value.BundlePath;
             if (string.IsNullOrWhiteSpace(bundlePath))
             {
-                host.SetStatus("preparing the first-run demo bundle");
-                bundlePath = await demoBundles.EnsureAsync(stoppingToken);
+                bundlePath = DemoBundle.ShippedPath;
+                logger.LogInformation(
+                    "No bundle configured (Motor:BundlePath is empty): serving the demo bundle shipped with the service, a small model on a synthetic dataset. Set Motor:BundlePath to a bundle exported by motor-trainer");
             }
 
             await host.LoadAsync(bundlePath, stoppingToken);

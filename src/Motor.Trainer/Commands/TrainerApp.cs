@@ -61,6 +61,7 @@ public static class TrainerApp
         config.AddCommand<ExperimentCommand>("experiment").WithDescription("Train a grid of backbones x item representations (or the ablation) and write results.md");
         config.AddCommand<ExportCommand>("export").WithDescription("Write the model bundle (vectors, codebooks, tokens, item_encoder.onnx, manifest) of a trained run");
         config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Compute a bundle's metrics from the bundle alone (Core + ONNX Runtime)");
+        config.AddCommand<DemoBundleCommand>("demo-bundle").WithDescription("Generate the synthetic demo dataset, train the demo model and export the bundle the service serves without configuration");
         config.AddCommand<PlotCommand>("plot").WithDescription("Draw each run's learning curve and the warm vs hybrid frontier of an experiment as PNGs");
     }
 

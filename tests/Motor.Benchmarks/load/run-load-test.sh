@@ -4,8 +4,8 @@
 # local redis-server. Loopback only; every step is bounded in time; whatever it started is stopped on exit.
 #
 # Usage: tests/Motor.Benchmarks/load/run-load-test.sh [options]
-#   --bundle DIR        serve this bundle (default: a tiktok bundle found under models/ or runs/, else the first-run one)
-#   --data DIR          no bundle found: train the first-run bundle on this dataset folder (e.g. ../shared/data/tiktok)
+#   --bundle DIR        serve this bundle (default: a tiktok bundle found under models/ or runs/, else the shipped demo one)
+#   --data DIR          no bundle found: train a MOTOR-BPR bundle on this dataset folder with motor-trainer (e.g. ../shared/data/tiktok)
 #   --duration S        seconds per measured wrk run (default 30)
 #   --connections N     connections of the recommendation run (default 64)
 #   --ingest-connections N  connections of the ingestion run (default 8)
@@ -86,10 +86,18 @@ if [[ -z "$BUNDLE" ]]; then
     if jq -e '.dataset.name == "tiktok"' "$manifest" >/dev/null 2>&1; then BUNDLE=$(dirname "$manifest"); fi
   done < <(find "$REPO/models" "$REPO/runs" -name manifest.json 2>/dev/null | sort)
 fi
+if [[ -z "$BUNDLE" && -n "$DATA" ]]; then
+  # The service never trains (the bundle is its only contract with the trainer): train one here, once.
+  BUNDLE="$REPO/models/loadtest-$(basename "$DATA")-bpr-motor"
+  log "no tiktok bundle under models/ or runs/: training $BUNDLE with motor-trainer on $DATA (minutes on CPU)"
+  timeout 3600 dotnet run --project "$REPO/src/Motor.Trainer" -c Release -- train --data "$DATA" --backbone bpr --items motor \
+    --epochs 40 --device cpu --out "$REPO/runs/loadtest-$(basename "$DATA")-bpr-motor" --export "$BUNDLE" > "$OUT/train.log" 2>&1 \
+    || { tail -5 "$OUT/train.log" >&2; exit 1; }
+fi
 if [[ -n "$BUNDLE" ]]; then
   log "serving bundle $BUNDLE"
 else
-  log "no tiktok bundle under models/ or runs/: serving the first-run bundle${DATA:+ trained on $DATA} (cached in data-local/)"
+  log "no tiktok bundle under models/ or runs/ and no --data: serving the demo bundle shipped with the service"
 fi
 
 # --- build -----------------------------------------------------------------------------------------------------
@@ -114,11 +122,10 @@ start_redis() {
 API_PID=""
 start_api() {
   local store=$1 port=$2 redis=$3 ready_timeout=120
-  [[ -z "$BUNDLE" ]] && ready_timeout=1200 # the first start may train the first-run bundle
   (
     cd "$API_DIR"
     export ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0
-    export Motor__BundlePath="$BUNDLE" Motor__DataPath="$DATA" Motor__DemoBundleDirectory="$REPO/data-local/demo-bundle"
+    export Motor__BundlePath="$BUNDLE"
     export Motor__ApiKeys__0="$API_KEY" Motor__RateLimit__PermitLimit=1000000000 Motor__RateLimit__WindowSeconds=1
     export Motor__Store__Redis="$redis" Motor__Store__EmbeddedPath="$OUT/$store-store.log" Motor__Store__RedisKeyPrefix="load-$$"
     export Serilog__MinimumLevel__Default="$LOG_LEVEL"

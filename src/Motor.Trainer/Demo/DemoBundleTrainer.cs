@@ -5,11 +5,12 @@ using Motor.Trainer.Export;
 using Motor.Trainer.Native;
 using Motor.Trainer.Training;
 
-namespace Motor.Api.FirstRun;
+namespace Motor.Trainer.Demo;
 
 /// <summary>
-/// Trains the first-run model in process with Motor.Trainer (a small MOTOR BPR model, CPU) and exports its bundle.
-/// Small on purpose: it runs on the first start of a fresh clone and in the test fixture.
+/// The demo model: a small MOTOR BPR model trained on CPU on the generated <see cref="DemoDataset"/>. Its bundle is the one
+/// the service serves without configuration (src/Motor.Api/demo-bundle, made by <c>motor-trainer demo-bundle</c>); the
+/// API tests train the same configuration on a smaller dataset.
 /// </summary>
 public static class DemoBundleTrainer
 {
@@ -23,6 +24,18 @@ public static class DemoBundleTrainer
         Encoder = new Trainer.Items.MotorEncoderOptions { Dimension = 32, CrossLayers = 1 },
         Training = new TrainingOptions { MaxEpochs = 40, Patience = 8, BatchSize = 1024, LearningRate = 5e-3, Seed = 999 },
     };
+
+    /// <summary>Generates the demo dataset under <paramref name="workDirectory"/>, trains there and exports the bundle to <paramref name="bundlePath"/>.</summary>
+    public static ExportResult Build(string workDirectory, string bundlePath, Action<string> log, CancellationToken cancellationToken)
+    {
+        TorchNativeFix.EnsureApplied();
+        string datasetPath = Path.Combine(workDirectory, DemoDataset.Name);
+        DemoDataset.Write(datasetPath);
+        InteractionDataset dataset = DatasetLoader.Load(datasetPath);
+        string runDirectory = Path.Combine(workDirectory, "run");
+        Train(dataset, runDirectory, log, cancellationToken);
+        return BundleExporter.Export(TrainingRunDirectory.Load(runDirectory), dataset, bundlePath, overwrite: true, log);
+    }
 
     /// <summary>Trains on <paramref name="datasetPath"/> into the run folder <paramref name="runDirectory"/>, then exports the bundle to <paramref name="bundlePath"/>.</summary>
     public static ModelBundle TrainAndExport(string datasetPath, string runDirectory, string bundlePath, Action<string> log, CancellationToken cancellationToken)

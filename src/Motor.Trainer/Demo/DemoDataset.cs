@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Motor.Core.Features;
 
-namespace Motor.Api.FirstRun;
+namespace Motor.Trainer.Demo;
 
 /// <summary>Size of the generated demo dataset.</summary>
 public sealed record DemoDatasetOptions
