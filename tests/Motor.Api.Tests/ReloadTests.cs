@@ -99,6 +99,50 @@ public sealed class ReloadTests(ApiEnvironment environment)
     }
 
     [Fact]
+    public async Task A_replica_started_before_its_bundle_exists_keeps_trying_and_serves_it_once_written()
+    {
+        // As a pod whose trainer Job has not written the bundle yet: unready (never crashed), saying why, then ready.
+        string late = Path.Combine(environment.Root, "late", Guid.NewGuid().ToString("N")[..8], "tiktok-v7");
+        await using MotorApiFactory app = environment.CreateEmbedded(new Dictionary<string, string?> { ["Motor:BundlePath"] = late });
+        HttpClient client = app.CreateClient();
+        HttpResponseMessage waiting = await client.GetAsync("/health/ready");
+        var clock = Stopwatch.StartNew();
+        string body = await waiting.Content.ReadAsStringAsync();
+        while (!body.Contains("attempt 2", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+            waiting = await client.GetAsync("/health/ready");
+            body = await waiting.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
+        string status = JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("model").GetProperty("description").GetString()!;
+        Assert.Contains("'tiktok-v7' cannot be loaded yet", status);
+        Assert.Contains("attempt 2", status);
+        Assert.DoesNotContain(environment.Root, status);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        string metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("motor_model_ready 0\n", metrics);
+        Assert.Matches(@"motor_bundle_load_failures_total [1-9]", metrics);
+
+        Directory.CreateDirectory(late);
+        foreach (string file in Directory.GetFiles(environment.BundlePath))
+        {
+            File.Copy(file, Path.Combine(late, Path.GetFileName(file)));
+        }
+
+        var written = Stopwatch.StartNew();
+        while ((await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(written.Elapsed < TimeSpan.FromSeconds(20), "the bundle written after start was not loaded");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(environment.Bundle.Manifest.Version, (await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString());
+        Assert.Contains("motor_model_ready 1\n", await client.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
     public async Task Without_a_configured_bundle_the_shipped_demo_bundle_is_served()
     {
         await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?> { ["Motor:BundlePath"] = string.Empty }).StartAsync();

@@ -75,15 +75,35 @@ public sealed class StoreTests(ApiEnvironment environment)
         await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "Redis");
         Assert.NotNull(refused.Headers.RetryAfter);
         await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/v1/users/u/interactions", new { itemIds = new[] { "before-outage" } }), HttpStatusCode.ServiceUnavailable);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+
+        // Redis trouble never takes the replica out: readiness stays 200 and says Degraded, reads go on.
+        HttpResponseMessage ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        JsonElement readyBody = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Degraded", readyBody.GetProperty("status").GetString());
+        Assert.Equal("Degraded", readyBody.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+        Assert.Equal("Healthy", readyBody.GetProperty("checks").GetProperty("model").GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/items/during-outage")).StatusCode);
         string metrics = await client.GetStringAsync("/metrics");
         Assert.True(metrics.Contains("motor_store_errors_total{operation=\"POST /v1/items\"}", StringComparison.Ordinal), metrics);
+        Assert.Contains("motor_store_up 0\n", metrics);
 
+        // Back to normal (readiness Healthy, writes accepted) within 5 s of Redis returning, without a restart.
         redis.Start();
-        await WaitForStatusAsync(() => client.GetAsync("/health/ready"), HttpStatusCode.OK);
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/items", new { itemId = "after-outage", features = environment.RandomFeatures(12) })).StatusCode);
+        var recovery = Stopwatch.StartNew();
+        HttpResponseMessage written = await WaitForStatusAsync(() => client.PostAsJsonAsync("/v1/items", new { itemId = "after-outage", features = environment.RandomFeatures(12) }), HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        string readiness = string.Empty;
+        while (readiness != "Healthy" && recovery.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            readiness = (await client.GetFromJsonAsync<JsonElement>("/health/ready")).GetProperty("status").GetString()!;
+            await Task.Delay(readiness == "Healthy" ? 0 : 100);
+        }
+
+        Assert.Equal("Healthy", readiness);
+        Assert.True(recovery.Elapsed < TimeSpan.FromSeconds(5), $"writes came back {recovery.Elapsed.TotalSeconds:0.0} s after Redis did");
+        Assert.Contains("motor_store_up 1\n", await client.GetStringAsync("/metrics"));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/items/before-outage")).StatusCode);
     }
 

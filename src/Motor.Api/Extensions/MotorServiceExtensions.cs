@@ -160,7 +160,12 @@ public static class MotorServiceExtensions
 
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
-        app.MapGet("/metrics", (ApiMetrics metrics) => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", async (ApiMetrics metrics, IItemStore store, CancellationToken cancellationToken) =>
+            {
+                // motor_store_up is current at every scrape, not only as fresh as the last readiness probe.
+                metrics.SetStoreUp((await store.CheckHealthAsync(cancellationToken)).Healthy);
+                return TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+            })
             .ExcludeFromDescription();
 
         app.MapRecommendationsApi();

@@ -18,8 +18,10 @@ public sealed class ApiMetrics
     private readonly ConcurrentDictionary<string, Counter> _storeErrors = new(StringComparer.Ordinal);
     private readonly Counter _ingested = new();
     private readonly Counter _modelLoads = new();
+    private readonly Counter _bundleLoadFailures = new();
     private volatile ModelInfo? _model;
     private long _catalogSize;
+    private int _storeUp = -1; // not checked yet
 
     /// <summary>The route template of an endpoint as a bounded label ("/v1/items", never the raw path); null without a route.</summary>
     public static string? RouteOf(Endpoint? endpoint)
@@ -47,6 +49,12 @@ public sealed class ApiMetrics
     }
 
     public void SetCatalogSize(int catalogSize) => Interlocked.Exchange(ref _catalogSize, catalogSize);
+
+    /// <summary>The store's state at its last check: up (writes accepted) or down (degraded: reads served, writes 503).</summary>
+    public void SetStoreUp(bool up) => Interlocked.Exchange(ref _storeUp, up ? 1 : 0);
+
+    /// <summary>A bundle that could not be loaded (at start, by the watcher or by an admin reload).</summary>
+    public void RecordBundleLoadFailure() => _bundleLoadFailures.Increment();
 
     public string Render()
     {
@@ -84,6 +92,16 @@ public sealed class ApiMetrics
             Sample(text, "motor_model_info", $"version=\"{Escape(model.Version)}\"", 1);
             Header(text, "motor_model_loaded_timestamp_seconds", "gauge", "When the served model was swapped in (Unix time).");
             Sample(text, "motor_model_loaded_timestamp_seconds", null, model.LoadedAtUnixSeconds);
+        }
+
+        Header(text, "motor_model_ready", "gauge", "1 when a model is loaded and served, 0 while the replica has none (it keeps trying).");
+        Sample(text, "motor_model_ready", null, _model is null ? 0 : 1);
+        Header(text, "motor_bundle_load_failures_total", "counter", "Bundles that could not be loaded (at start, by the watcher or by a reload); the live model stays.");
+        Sample(text, "motor_bundle_load_failures_total", null, _bundleLoadFailures.Value);
+        if (Interlocked.CompareExchange(ref _storeUp, 0, 0) is int storeUp and >= 0)
+        {
+            Header(text, "motor_store_up", "gauge", "1 when the store accepts writes, 0 when degraded (reads are served, writes answer 503 with Retry-After).");
+            Sample(text, "motor_store_up", null, storeUp);
         }
 
         Header(text, "motor_model_loads_total", "counter", "Models loaded and swapped in (start and reloads).");

@@ -14,13 +14,20 @@ public sealed class ModelHealthCheck(ModelHost host) : IHealthCheck
             : HealthCheckResult.Unhealthy(host.Status));
 }
 
-/// <summary>Ready when the store accepts writes (reads are served from the in-process copy either way).</summary>
-public sealed class StoreHealthCheck(IItemStore store) : IHealthCheck
+/// <summary>
+/// The store's state, never a reason to take the replica out: reads are served from the in-process copy either way, so a
+/// store that refuses writes (Redis down) is Degraded (readiness stays 200, the body and motor_store_up say so, writes
+/// answer 503 with Retry-After until it is back).
+/// </summary>
+public sealed class StoreHealthCheck(IItemStore store, ApiMetrics metrics) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         StoreHealth health = await store.CheckHealthAsync(cancellationToken);
-        return health.Healthy ? HealthCheckResult.Healthy(health.Description) : HealthCheckResult.Unhealthy(health.Description);
+        metrics.SetStoreUp(health.Healthy);
+        return health.Healthy
+            ? HealthCheckResult.Healthy(health.Description)
+            : HealthCheckResult.Degraded($"{health.Description}; reads are served, writes answer 503 until the store is back");
     }
 }
 

@@ -61,6 +61,9 @@ public sealed class ModelHost : IDisposable
 
     public void SetStatus(string status) => _status = status;
 
+    /// <summary>The bundle's folder name: what status texts that anonymous callers see name, instead of a server path.</summary>
+    public static string BundleName(string bundlePath) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)));
+
     /// <summary>Loads <paramref name="bundlePath"/> beside the live model and swaps atomically; the live model stays on any error.</summary>
     /// <exception cref="BundleException">The bundle is missing, damaged or does not match its manifest.</exception>
     public async Task<ServingModel> LoadAsync(string bundlePath, CancellationToken cancellationToken)
@@ -70,7 +73,7 @@ public sealed class ModelHost : IDisposable
         {
             if (_current is null)
             {
-                _status = $"loading bundle {bundlePath}";
+                _status = $"loading bundle '{BundleName(bundlePath)}'";
             }
 
             var stopwatch = Stopwatch.StartNew();
@@ -114,9 +117,15 @@ public sealed class ModelHost : IDisposable
             _ = PublishTokenTableAsync(model);
             return model;
         }
-        catch (Exception exception) when (_current is null && exception is not OperationCanceledException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            _status = $"failed to load bundle {bundlePath}: {exception.Message}";
+            _metrics.RecordBundleLoadFailure();
+            if (_current is not null)
+            {
+                throw;
+            }
+
+            _status = $"failed to load bundle '{BundleName(bundlePath)}': {exception.Message.Replace(bundlePath, BundleName(bundlePath), StringComparison.Ordinal)}";
             throw;
         }
         finally

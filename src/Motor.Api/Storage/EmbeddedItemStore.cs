@@ -64,8 +64,8 @@ public sealed class EmbeddedItemStore : IItemStore
 
     public Task<StoreHealth> CheckHealthAsync(CancellationToken cancellationToken)
         => Task.FromResult(_file is null
-            ? new StoreHealth(false, $"embedded store {_path} is not open")
-            : new StoreHealth(true, $"embedded store {_path}"));
+            ? new StoreHealth(false, "embedded store is not open")
+            : new StoreHealth(true, "embedded store open, writes are durable before they are acknowledged"));
 
     public async Task<ItemWriteResult> WriteItemsAsync(IReadOnlyList<StoredItem> items, bool replace, CancellationToken cancellationToken)
     {
