@@ -99,6 +99,32 @@ public sealed class ReloadTests(ApiEnvironment environment)
     }
 
     [Fact]
+    public async Task A_bundle_link_switched_to_a_new_bundle_is_served_within_2_s()
+    {
+        // The documented rollout: bundles in folders of their own, models/current switched atomically.
+        string models = Path.Combine(environment.Root, "linked", Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(models);
+        string current = Path.Combine(models, "current");
+        BundleLink.Point(current, environment.BundlePath);
+        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
+        {
+            ["Motor:BundlePath"] = current,
+            ["Motor:WatchBundle"] = "true",
+            ["Motor:WatchIntervalMilliseconds"] = "200",
+        }).StartAsync();
+        HttpClient client = app.CreateClient();
+        Assert.Equal(environment.Bundle.Manifest.Version, (await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString());
+
+        BundleLink.Point(current, environment.SecondBundlePath);
+        var clock = Stopwatch.StartNew();
+        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != "demo-v2")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "the switched link was not served within 2 s");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task A_replica_started_before_its_bundle_exists_keeps_trying_and_serves_it_once_written()
     {
         // As a pod whose trainer Job has not written the bundle yet: unready (never crashed), saying why, then ready.

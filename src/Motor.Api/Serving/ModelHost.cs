@@ -143,8 +143,10 @@ public sealed class ModelHost : IDisposable
 
     private ServingModel Build(string bundlePath)
     {
-        string manifestHash = ServingModel.HashManifest(bundlePath);
-        ModelBundle bundle = ModelBundleReader.Load(bundlePath);
+        // A link (models/current) is resolved once: a switch during the load cannot mix two bundles.
+        string folder = BundleLink.Resolve(bundlePath);
+        string manifestHash = ServingModel.HashManifest(folder);
+        ModelBundle bundle = ModelBundleReader.Load(folder);
         ItemEncoderSession? session = bundle.Manifest.HasItemEncoder ? ItemEncoderSession.Open(bundle, _executionProvider, _logger) : null;
         try
         {

@@ -12,6 +12,10 @@ public sealed class DemoBundleSettings : CommandSettings
     [Description("Bundle folder to write (replaced if it exists); the service's copy is src/Motor.Api/demo-bundle")]
     public string? Out { get; set; }
 
+    [CommandOption("--current <LINK>")]
+    [Description("Then point this symbolic link (e.g. /models/current, what the service serves) at the bundle, atomically")]
+    public string? Current { get; set; }
+
     [CommandOption("--work <DIR>")]
     [Description("Folder for the generated dataset and the run (default: a temporary folder, deleted at the end)")]
     public string? Work { get; set; }
@@ -34,6 +38,7 @@ public sealed class DemoBundleCommand(IAnsiConsole console) : Command<DemoBundle
         {
             ExportResult result = DemoBundleTrainer.Build(work, settings.Out!, line => console.MarkupLineInterpolated($"[grey]{line}[/]"), cancellationToken);
             ExportCommand.Report(console, result);
+            ExportCommand.PointCurrent(console, settings.Current, settings.Out!);
             return 0;
         }
         finally

@@ -22,6 +22,10 @@ public sealed class ExportSettings : CommandSettings
     [Description("Bundle folder to write, e.g. models/v1 (its name becomes the bundle version)")]
     public string? Out { get; set; }
 
+    [CommandOption("--current <LINK>")]
+    [Description("After the export, point this symbolic link (e.g. models/current, what the service serves) at the new bundle, atomically")]
+    public string? Current { get; set; }
+
     [CommandOption("--overwrite")]
     [Description("Replace an existing bundle folder")]
     public bool Overwrite { get; set; }
@@ -55,7 +59,20 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         InteractionDataset dataset = DatasetLoader.Load(settings.Data!);
         ExportResult result = BundleExporter.Export(run, dataset, settings.Out!, settings.Overwrite, line => console.MarkupLineInterpolated($"[grey]{line}[/]"), settings.WithoutColdTest);
         Report(console, result);
+        PointCurrent(console, settings.Current, settings.Out!);
         return 0;
+    }
+
+    /// <summary><c>--current LINK</c>: switches the served link to the bundle just written (also used by <c>train</c> and <c>demo-bundle</c>).</summary>
+    internal static void PointCurrent(IAnsiConsole console, string? link, string bundleDirectory)
+    {
+        if (link is null)
+        {
+            return;
+        }
+
+        BundleLink.Point(link, bundleDirectory);
+        console.MarkupLineInterpolated($"{link} -> {bundleDirectory}");
     }
 
     /// <summary>One summary line per bundle (also used by <c>train --export</c>).</summary>

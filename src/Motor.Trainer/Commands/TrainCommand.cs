@@ -25,12 +25,21 @@ public sealed class TrainSettings : ModelSettings
     [Description("Also write the model bundle of this run to DIR (e.g. models/v1), as the export command does")]
     public string? Export { get; set; }
 
+    [CommandOption("--current <LINK>")]
+    [Description("With --export: point this symbolic link (e.g. models/current) at the exported bundle, atomically")]
+    public string? Current { get; set; }
+
     public override ValidationResult Validate()
     {
         ValidationResult baseResult = base.Validate();
         if (!baseResult.Successful)
         {
             return baseResult;
+        }
+
+        if (Current is not null && Export is null)
+        {
+            return ValidationResult.Error("--current: needs --export (the bundle the link points at)");
         }
 
         try
@@ -61,6 +70,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         {
             Export.ExportResult bundle = Export.BundleExporter.Export(Export.TrainingRunDirectory.Load(settings.OutputDirectory), dataset, settings.Export, log: line => console.MarkupLineInterpolated($"[grey]{line}[/]"));
             ExportCommand.Report(console, bundle);
+            ExportCommand.PointCurrent(console, settings.Current, settings.Export);
         }
 
         return 0;

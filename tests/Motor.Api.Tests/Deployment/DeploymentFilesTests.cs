@@ -65,7 +65,7 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
             Assert.True(Mapping(service["environment"]).Keys.All(s_trainerVariables.Contains), $"docker-compose.yml {trainerService}: unknown variables");
         }
 
-        Assert.Equal(composeBundle, OptionValue(Sequence(services["trainer"]["command"]), "--out"));
+        Assert.Equal(composeBundle, OptionValue(Sequence(services["trainer"]["command"]), "--current"));
 
         // deploy/kubernetes: ConfigMap keys, container variables, port, probes, scrape annotations, bundle path.
         List<YamlMappingNode> manifests = [.. Directory.GetFiles(Path.Combine(s_repository, "deploy", "kubernetes"), "*.yaml")
@@ -102,7 +102,7 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
 
         YamlMappingNode job = manifests.Single(manifest => Scalar(manifest["kind"]) == "Job");
         YamlMappingNode jobContainer = (YamlMappingNode)((YamlSequenceNode)job["spec"]["template"]["spec"]["containers"])[0];
-        Assert.Equal(configured["Motor__BundlePath"], OptionValue(Sequence(jobContainer["args"]), "--out"));
+        Assert.Equal(configured["Motor__BundlePath"], OptionValue(Sequence(jobContainer["args"]), "--current"));
         Assert.True(((YamlSequenceNode)jobContainer["env"]).Select(variable => Scalar(variable["name"])).All(s_trainerVariables.Contains), "trainer Job: unknown variables");
     }
 

@@ -72,6 +72,33 @@ public sealed class DemoBundleRegenerationTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Demo_bundle_command_writes_the_bundle_and_switches_the_current_link()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"motor-demo-cli-{Guid.NewGuid():N}");
+        try
+        {
+            string current = Path.Combine(root, "current");
+            (int code, string stdout, string stderr) = CliTests.Run(["demo-bundle", "--out", Path.Combine(root, "demo-v1"), "--current", current]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("demo-v1", stdout);
+            Assert.Equal(Path.Combine(root, "demo-v1"), BundleLink.Resolve(current));
+            Assert.Equal("demo-v1", ModelBundleReader.Load(current).Manifest.Version);
+
+            (code, _, stderr) = CliTests.Run(["demo-bundle", "--out", Path.Combine(root, "demo-v2"), "--current", Path.Combine(root, "demo-v1")]);
+            Assert.Equal(1, code);
+            Assert.StartsWith("error: ", stderr);
+            Assert.Contains("not a link", stderr);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
     private static long[] AllTokens(TokenTable table)
     {
         long[] tokens = new long[table.ItemCount * table.TokensPerItem];
