@@ -100,6 +100,8 @@ ARG APP_UID
 WORKDIR /app
 COPY --from=publish-api /app .
 COPY --from=publish-api --chown=${APP_UID}:${APP_UID} /empty /data
+# Mount point of the bundle volume (read-only for the service).
+COPY --from=publish-api /empty /models
 # Motor:BundlePath empty serves the demo bundle shipped in /app/demo-bundle; mount a bundle and set it for real models.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     ASPNETCORE_ENVIRONMENT=Production \

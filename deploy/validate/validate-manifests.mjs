@@ -1,4 +1,4 @@
-// Validates every Kubernetes manifest of a folder (default ../kubernetes) without a cluster:
+// Validates every Kubernetes manifest of a folder (default ../kubernetes/base) without a cluster:
 //  - against the Kubernetes JSON schemas (kubernetes-models: types, required fields, enums, formats);
 //  - strictly: a field the API does not define is an error (kubernetes-models' schemas allow extra fields, so every
 //    key is also checked against @kubernetes/client-node's model of that type);
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import * as clientNode from "@kubernetes/client-node";
 
-const folder = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "kubernetes"));
+const folder = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "kubernetes", "base"));
 const problems = [];
 
 // kubernetes-models module of an apiVersion: "v1" -> kubernetes-models/v1, "apps/v1" -> kubernetes-models/apps/v1.

@@ -67,8 +67,8 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
 
         Assert.Equal(composeBundle, OptionValue(Sequence(services["trainer"]["command"]), "--current"));
 
-        // deploy/kubernetes: ConfigMap keys, container variables, port, probes, scrape annotations, bundle path.
-        List<YamlMappingNode> manifests = [.. Directory.GetFiles(Path.Combine(s_repository, "deploy", "kubernetes"), "*.yaml")
+        // deploy/kubernetes/base: ConfigMap keys, container variables, port, probes, scrape annotations, bundle path.
+        List<YamlMappingNode> manifests = [.. Directory.GetFiles(Path.Combine(s_repository, "deploy", "kubernetes", "base"), "*.yaml")
             .Where(file => !file.EndsWith("kustomization.yaml", StringComparison.Ordinal))
             .SelectMany(LoadYaml).OfType<YamlMappingNode>()];
         YamlMappingNode configMap = manifests.Single(manifest => Scalar(manifest["kind"]) == "ConfigMap" && Scalar(manifest["metadata"]["name"]) == "motor-api");
@@ -81,7 +81,7 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
             .Where(variable => variable.Children.ContainsKey("value"))
             .SelectMany(variable => Interpolation().Matches(Scalar(variable["value"])).Select(match => match.Groups[1].Value))];
         Assert.NotEmpty(interpolated);
-        AssertSettings("deploy/kubernetes motor-api", configured.Keys.Concat(containerVariables), interpolated);
+        AssertSettings("deploy/kubernetes/base motor-api", configured.Keys.Concat(containerVariables), interpolated);
         string containerPort = Scalar(((YamlSequenceNode)container["ports"])[0]["containerPort"]);
         Assert.Equal(port, containerPort);
         Assert.Equal(port, ((YamlSequenceNode)container["env"]).Where(variable => Scalar(variable["name"]) == "ASPNETCORE_HTTP_PORTS").Select(variable => Scalar(variable["value"])).Single());
@@ -96,7 +96,7 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
         Assert.Contains(annotations["prometheus.io/path"], routes);
         Assert.Equal(port, annotations["prometheus.io/port"]);
         string[] mounts = [.. ((YamlSequenceNode)container["volumeMounts"]).Select(mount => Scalar(mount["mountPath"]))];
-        AssertUnderMount("deploy/kubernetes motor-api", configured["Motor__BundlePath"], mounts);
+        AssertUnderMount("deploy/kubernetes/base motor-api", configured["Motor__BundlePath"], mounts);
         Assert.Contains("/tmp", mounts); // readOnlyRootFilesystem: the runtime's temporary files
         Assert.Contains(Path.GetDirectoryName(api.Environment["Motor__Store__EmbeddedPath"])!, mounts);
 
@@ -116,7 +116,7 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
             return;
         }
 
-        (int exitCode, string text) = Run("node", ["validate-manifests.mjs", Path.Combine(s_repository, "deploy", "kubernetes")], validator);
+        (int exitCode, string text) = Run("node", ["validate-manifests.mjs", Path.Combine(s_repository, "deploy", "kubernetes", "base")], validator);
         output.WriteLine(text);
         Assert.True(exitCode == 0, text);
         Assert.Contains(" 0 problems", text);
