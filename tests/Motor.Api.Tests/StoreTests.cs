@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -56,6 +57,33 @@ public sealed class StoreTests(ApiEnvironment environment)
         // A replica started later loads what is in Redis.
         await using MotorApiFactory third = await environment.CreateRedis(prefix).StartAsync();
         Assert.Equal(HttpStatusCode.OK, (await third.CreateClient().GetAsync("/v1/items/shared-1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sixteen_writers_of_distinct_items_on_healthy_Redis_get_no_false_503_and_same_item_races_get_409()
+    {
+        string prefix = $"race-{Guid.NewGuid():N}";
+        await using MotorApiFactory first = await environment.CreateRedis(prefix).StartAsync();
+        await using MotorApiFactory second = await environment.CreateRedis(prefix).StartAsync();
+        HttpClient[] clients = [first.CreateKeyedClient(), second.CreateKeyedClient()];
+        var statuses = new ConcurrentBag<HttpStatusCode>();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(writer => Task.Run(async () =>
+        {
+            for (int write = 0; write < 25; write++)
+            {
+                HttpResponseMessage response = await clients[writer % 2].PostAsJsonAsync("/v1/items", new { itemId = $"w{writer}-{write}", features = environment.RandomFeatures((writer * 100) + write) });
+                statuses.Add(response.StatusCode);
+            }
+        })));
+        Assert.Equal(400, statuses.Count);
+        Assert.True(statuses.All(status => status == HttpStatusCode.Created), string.Join(", ", statuses.GroupBy(status => status).Select(group => $"{group.Key}: {group.Count()}")));
+
+        // 16 writers of ONE item with different contents: one wins, the others get 409 Conflict, never 503.
+        var racing = new ConcurrentBag<HttpStatusCode>();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(writer => Task.Run(async () =>
+            racing.Add((await clients[writer % 2].PostAsJsonAsync("/v1/items", new { itemId = "contended", features = environment.RandomFeatures(5000 + writer) })).StatusCode))));
+        Assert.Equal(1, racing.Count(status => status == HttpStatusCode.Created));
+        Assert.Equal(15, racing.Count(status => status == HttpStatusCode.Conflict));
     }
 
     [Fact]

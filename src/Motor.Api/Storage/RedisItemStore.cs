@@ -16,6 +16,31 @@ public sealed class RedisItemStore : IItemStore
     private const int StreamMaxLength = 100_000;
     private const int WriteAttempts = 5;
 
+    /// <summary>
+    /// KEYS: items hash, change stream. ARGV: notify channel, stream max length, n, then per item: id, existed (0/1),
+    /// the value read, the new value, its content hash. Writes all items only if none changed since it was read
+    /// (returns 0), else writes nothing and returns the 1-based position of the first changed item.
+    /// </summary>
+    private const string WriteItemsScript = """
+        local n = tonumber(ARGV[3])
+        for i = 0, n - 1 do
+          local base = 4 + i * 5
+          local current = redis.call('HGET', KEYS[1], ARGV[base])
+          if ARGV[base + 1] == '0' then
+            if current then return i + 1 end
+          elseif current ~= ARGV[base + 2] then
+            return i + 1
+          end
+        end
+        for i = 0, n - 1 do
+          local base = 4 + i * 5
+          redis.call('HSET', KEYS[1], ARGV[base], ARGV[base + 3])
+          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'item', 'id', ARGV[base], 'hash', ARGV[base + 4])
+        end
+        redis.call('PUBLISH', ARGV[1], 'items')
+        return 0
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger<RedisItemStore> _logger;
     private readonly TimeSpan _pollInterval;
@@ -137,23 +162,26 @@ public sealed class RedisItemStore : IItemStore
                     return result;
                 }
 
-                ITransaction transaction = Database.CreateTransaction();
+                // Per-item optimistic concurrency in one script: only a change of the same item between read and
+                // write retries (MULTI/WATCH would watch the whole hash, so writers of different items would collide).
+                var arguments = new List<RedisValue> { _notifyChannel.ToString(), StreamMaxLength, toWrite.Count };
                 foreach (int index in toWrite)
                 {
-                    // Optimistic concurrency: another replica writing the same ID between read and commit aborts this attempt.
-                    transaction.AddCondition(existing[index].IsNull
-                        ? Condition.HashNotExists(_itemsKey, ids[index])
-                        : Condition.HashEqual(_itemsKey, ids[index], existing[index]));
-                    _ = transaction.HashSetAsync(_itemsKey, ids[index], serialized[index]);
-                    _ = transaction.StreamAddAsync(_streamKey, [new("kind", "item"), new("id", ids[index]), new("hash", items[index].ContentHash)], maxLength: StreamMaxLength, useApproximateMaxLength: true);
+                    arguments.Add(ids[index]);
+                    arguments.Add(existing[index].IsNull ? 0 : 1);
+                    arguments.Add(existing[index].IsNull ? RedisValue.EmptyString : existing[index]);
+                    arguments.Add(serialized[index]);
+                    arguments.Add(items[index].ContentHash);
                 }
 
-                _ = transaction.PublishAsync(_notifyChannel, "items");
-                if (await transaction.ExecuteAsync())
+                RedisResult changed = await Database.ScriptEvaluateAsync(WriteItemsScript, [_itemsKey, _streamKey], [.. arguments]);
+                if ((long)changed == 0)
                 {
                     State.ApplyItems(toWrite.Select(index => items[index]));
                     return result;
                 }
+
+                // Another writer changed one of these items meanwhile: decide again on what is stored now.
             }
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
@@ -161,7 +189,7 @@ public sealed class RedisItemStore : IItemStore
             throw Unavailable(exception);
         }
 
-        throw new StoreUnavailableException($"items were changed by other writers {WriteAttempts} times while this write was prepared; retry");
+        throw new StoreUnavailableException($"the same items were changed by other writers {WriteAttempts} times while this write was prepared; retry");
     }
 
     public async Task AddInteractionsAsync(string userId, IReadOnlyList<string> itemIds, CancellationToken cancellationToken)
