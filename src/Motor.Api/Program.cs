@@ -1,9 +1,16 @@
 using Motor.Api.Extensions;
 using Motor.Api.Operations;
+using Motor.Api.Storage;
 
+// Operator commands of the same binary (the API image has no shell): the container HEALTHCHECK and the store repair.
 if (HealthProbe.IsRequested(args))
 {
     return await HealthProbe.RunAsync(args);
+}
+
+if (StoreRepair.IsRequested(args))
+{
+    return StoreRepair.Run(args);
 }
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
@@ -12,6 +19,6 @@ builder.AddMotorServices();
 WebApplication app = builder.Build();
 app.MapMotorEndpoints();
 await app.RunAsync();
-return 0;
+return Environment.ExitCode;
 
 public partial class Program;

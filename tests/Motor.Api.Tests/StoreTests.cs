@@ -158,58 +158,6 @@ public sealed class StoreTests(ApiEnvironment environment)
         Assert.Equal("interactions", recommendations.GetProperty("strategy").GetString());
     }
 
-    [Fact]
-    public async Task Embedded_store_cuts_a_torn_last_record_and_rejects_damage_before_it()
-    {
-        string file = Path.Combine(environment.Root, "stores", $"torn-{Guid.NewGuid():N}.log");
-        StoredItem Item(string id, int seed) => new()
-        {
-            ItemId = id,
-            ContentHash = $"hash-{seed}",
-            Features = environment.RandomFeatures(seed),
-            ModelVersion = "v",
-            Tokens = new Dictionary<string, int[]> { ["image"] = [1, 2] },
-            Vector = [1f, 2f],
-            IngestedAt = DateTimeOffset.UnixEpoch,
-        };
-
-        await using (var store = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance))
-        {
-            await store.StartAsync(CancellationToken.None);
-            await store.WriteItemsAsync([Item("a", 1), Item("b", 2)], replace: false, CancellationToken.None);
-        }
-
-        long intact = new FileInfo(file).Length;
-        await using (FileStream stream = new(file, FileMode.Append))
-        {
-            // A record header promising 500 bytes, followed by only a few: the process died mid-append.
-            stream.Write([0xF4, 0x01, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, (byte)'{']);
-        }
-
-        await using (var store = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance))
-        {
-            await store.StartAsync(CancellationToken.None);
-            Assert.Equal(2, store.State.ItemCount);
-            Assert.Equal(intact, new FileInfo(file).Length);
-            await store.WriteItemsAsync([Item("c", 3)], replace: false, CancellationToken.None);
-        }
-
-        await using (var store = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance))
-        {
-            await store.StartAsync(CancellationToken.None);
-            Assert.Equal(["a", "b", "c"], store.State.Items.Select(item => item.ItemId).Order());
-        }
-
-        // Damage in a record that is not the last one is an error naming the file and offset.
-        byte[] bytes = File.ReadAllBytes(file);
-        bytes[20] ^= 0xFF;
-        File.WriteAllBytes(file, bytes);
-        await using var damaged = new EmbeddedItemStore(file, NullLogger<EmbeddedItemStore>.Instance);
-        InvalidDataException error = await Assert.ThrowsAsync<InvalidDataException>(() => damaged.StartAsync(CancellationToken.None));
-        Assert.Contains(file, error.Message);
-        Assert.Contains("offset 0", error.Message);
-    }
-
     private static async Task<HttpResponseMessage> WaitForStatusAsync(Func<Task<HttpResponseMessage>> call, HttpStatusCode status)
     {
         var clock = Stopwatch.StartNew();

@@ -15,6 +15,7 @@ public sealed class ServingStartup(
     IItemStore store,
     ModelHost host,
     IOptions<MotorOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<ServingStartup> logger) : BackgroundService
 {
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromSeconds(1);
@@ -24,11 +25,28 @@ public sealed class ServingStartup(
     {
         try
         {
+            // Only once the server listens: a process that cannot bind its port never touches the store.
+            host.SetStatus("starting");
+            var started = new TaskCompletionSource();
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+
             host.SetStatus($"starting the {store.Kind} store");
             await store.StartAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            return;
+        }
+        catch (StoreStartException exception)
+        {
+            // Held by another process, or damaged inside: refuse to start, in one line naming the file and what to do.
+            Console.Error.WriteLine($"motor-api: {exception.Message}");
+            logger.LogCritical("The service refuses to start: {Reason}", exception.Message);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
             return;
         }
         catch (Exception exception)

@@ -1,22 +1,18 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Motor.Api.Storage;
 
 /// <summary>
-/// The store without Redis: the in-process copy plus an append-only file. Every write is appended and fsynced before it
-/// is acknowledged; on start the file is replayed. A torn last record (the process died while appending) is cut off with
-/// a warning: it was never acknowledged. Damage before the last record is an error naming the file and offset.
+/// The store without Redis: the in-process copy plus an append-only file (<see cref="StoreLogFile"/>). Every write is
+/// appended and fsynced before it is acknowledged; on start the file is replayed. One process per file: the file is
+/// held with an exclusive lock (flock) and a second process refuses to start, naming the holder. An unreadable tail
+/// after the last valid record (a write interrupted before it was acknowledged, or what a crash leaves: zeros, garbage)
+/// is cut, its bytes kept in a side file and the cut logged, in the spirit of Redis's aof-load-truncated; damage
+/// followed by valid records is refused, nothing changed, with the repair command (<see cref="StoreRepair"/>).
 /// </summary>
-/// <remarks>Record layout: int32 payload length, 8 bytes of SHA-256(payload), UTF-8 JSON payload (little-endian).</remarks>
 public sealed class EmbeddedItemStore : IItemStore
 {
-    private const int HeaderBytes = sizeof(int) + ChecksumBytes;
-    private const int ChecksumBytes = 8;
-    private const int MaxRecordBytes = 256 * 1024 * 1024;
-
     private readonly string _path;
     private readonly ILogger<EmbeddedItemStore> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -36,17 +32,7 @@ public sealed class EmbeddedItemStore : IItemStore
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        FileStream file;
-        try
-        {
-            file = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 1 << 16);
-        }
-        catch (IOException exception)
-        {
-            throw new InvalidOperationException($"{_path}: cannot open the embedded store file ({exception.Message}); is another instance using it?", exception);
-        }
-
+        FileStream file = StoreFileLock.OpenExclusive(_path);
         try
         {
             (int items, int interactions) = Replay(file);
@@ -58,6 +44,7 @@ public sealed class EmbeddedItemStore : IItemStore
             throw;
         }
 
+        StoreFileLock.WriteOwner(_path);
         _file = file;
         return Task.CompletedTask;
     }
@@ -135,14 +122,9 @@ public sealed class EmbeddedItemStore : IItemStore
         try
         {
             file.Position = start;
-            Span<byte> header = stackalloc byte[HeaderBytes];
             foreach (StoreRecordDocument record in records)
             {
-                byte[] payload = JsonSerializer.SerializeToUtf8Bytes(record, StoreJsonContext.Default.StoreRecordDocument);
-                BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-                SHA256.HashData(payload).AsSpan(0, ChecksumBytes).CopyTo(header[sizeof(int)..]);
-                file.Write(header);
-                file.Write(payload);
+                file.Write(StoreLogFile.Encode(JsonSerializer.SerializeToUtf8Bytes(record, StoreJsonContext.Default.StoreRecordDocument)));
             }
 
             // Durable before acknowledged: flush the stream buffer and fsync.
@@ -175,50 +157,24 @@ public sealed class EmbeddedItemStore : IItemStore
         int interactionRecords = 0;
         long length = file.Length;
         long offset = 0;
-        byte[] header = new byte[HeaderBytes];
         var items = new List<StoredItem>();
-        file.Position = 0;
         while (offset < length)
         {
-            if (length - offset < HeaderBytes)
+            byte[]? payload = StoreLogFile.TryRead(file, offset, out string? problem);
+            if (payload is null)
             {
-                CutTornTail(file, offset, "an incomplete record header");
+                long next = StoreLogFile.FindNextValid(file, offset);
+                if (next >= 0)
+                {
+                    throw new StoreDamagedException(
+                        $"{_path}: offset {offset}: {problem}, and valid records follow at offset {next}: damage inside the file, not a torn tail; nothing was changed. Repair it with the service stopped: dotnet Motor.Api.dll {StoreRepair.Command} {_path}");
+                }
+
+                CutTail(file, offset, problem!);
                 break;
             }
 
-            file.ReadExactly(header);
-            int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(header);
-            if (payloadLength <= 0 || payloadLength > MaxRecordBytes)
-            {
-                if (offset + HeaderBytes + Math.Max(payloadLength, 0) >= length)
-                {
-                    CutTornTail(file, offset, $"a record length of {payloadLength}");
-                    break;
-                }
-
-                throw new InvalidDataException($"{_path}: offset {offset}: record length {payloadLength} is not valid (the file is damaged)");
-            }
-
-            if (offset + HeaderBytes + payloadLength > length)
-            {
-                CutTornTail(file, offset, $"a record of {payloadLength} bytes with only {length - offset - HeaderBytes} present");
-                break;
-            }
-
-            byte[] payload = new byte[payloadLength];
-            file.ReadExactly(payload);
-            bool last = offset + HeaderBytes + payloadLength == length;
-            if (!SHA256.HashData(payload).AsSpan(0, ChecksumBytes).SequenceEqual(header.AsSpan(sizeof(int))))
-            {
-                if (last)
-                {
-                    CutTornTail(file, offset, "a last record whose checksum does not match");
-                    break;
-                }
-
-                throw new InvalidDataException($"{_path}: offset {offset}: record checksum does not match (the file is damaged)");
-            }
-
+            string source = $"{_path}: offset {offset}";
             StoreRecordDocument? record;
             try
             {
@@ -226,10 +182,9 @@ public sealed class EmbeddedItemStore : IItemStore
             }
             catch (JsonException exception)
             {
-                throw new InvalidDataException($"{_path}: offset {offset}: record is not valid JSON ({exception.Message})", exception);
+                throw new StoreDamagedException($"{source}: the record's checksum matches but it is not valid JSON ({exception.Message})");
             }
 
-            string source = $"{_path}: offset {offset}";
             switch (record?.Kind)
             {
                 case "item":
@@ -241,10 +196,10 @@ public sealed class EmbeddedItemStore : IItemStore
                     interactionRecords++;
                     break;
                 default:
-                    throw new InvalidDataException($"{source}: unknown record kind '{record?.Kind}'");
+                    throw new StoreDamagedException($"{source}: unknown record kind '{record?.Kind}'");
             }
 
-            offset += HeaderBytes + payloadLength;
+            offset += StoreLogFile.HeaderBytes + payload.Length;
         }
 
         State.ApplyItems(items);
@@ -252,10 +207,22 @@ public sealed class EmbeddedItemStore : IItemStore
         return (itemRecords, interactionRecords);
     }
 
-    private void CutTornTail(FileStream file, long offset, string what)
+    /// <summary>Nothing valid follows <paramref name="offset"/>: keep the bytes in a side file, then cut the file there.</summary>
+    private void CutTail(FileStream file, long offset, string problem)
     {
-        _logger.LogWarning("Embedded store {StorePath}: {TornRecord} at offset {Offset} (a write interrupted before it was acknowledged); cutting the file there", _path, what, offset);
+        long bytes = file.Length - offset;
+        string sideFile = $"{_path}.cut-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}-at-{offset}";
+        using (var side = new FileStream(sideFile, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Position = offset;
+            file.CopyTo(side);
+            side.Flush(flushToDisk: true);
+        }
+
         file.SetLength(offset);
         file.Flush(flushToDisk: true);
+        _logger.LogWarning(
+            "Embedded store {StorePath}: cut {CutBytes} bytes at offset {Offset} ({Problem}, no valid record after it: a write interrupted before it was acknowledged, or a crash's leftovers); the bytes are kept in {SideFile}",
+            _path, bytes, offset, problem, sideFile);
     }
 }

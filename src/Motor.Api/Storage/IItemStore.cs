@@ -54,3 +54,12 @@ public sealed record TokenTablePublication(string ModelVersion, IReadOnlyList<st
 
 /// <summary>The configured store cannot be reached; the request can be retried later (HTTP 503 with Retry-After).</summary>
 public sealed class StoreUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);
+
+/// <summary>The store cannot be used by this process at all (held by another, or damaged); the service refuses to start.</summary>
+public abstract class StoreStartException(string message) : Exception(message);
+
+/// <summary>Another process holds the embedded store file.</summary>
+public sealed class StoreLockedException(string message) : StoreStartException(message);
+
+/// <summary>The embedded store file is damaged where it cannot be cut safely; the message names the repair command.</summary>
+public sealed class StoreDamagedException(string message) : StoreStartException(message);
