@@ -99,6 +99,74 @@ public sealed class ReloadTests(ApiEnvironment environment)
     }
 
     [Fact]
+    public async Task A_bundle_copied_file_by_file_manifest_first_is_served_within_2_s_of_the_copy_end_and_a_broken_one_never_replaces_the_live_one()
+    {
+        string served = Path.Combine(environment.Root, "copied", Guid.NewGuid().ToString("N")[..8], "bundle");
+        Directory.CreateDirectory(served);
+        foreach (string file in Directory.GetFiles(environment.BundlePath))
+        {
+            File.Copy(file, Path.Combine(served, Path.GetFileName(file)));
+        }
+
+        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
+        {
+            ["Motor:BundlePath"] = served,
+            ["Motor:WatchBundle"] = "true",
+        }).StartAsync();
+        HttpClient client = app.CreateClient();
+        string user = environment.Bundle.UserExternalIds[0];
+
+        // The manifest first, then the other files slowly, as a careless copy (or a file-by-file sync) does.
+        string[] files = [.. Directory.GetFiles(environment.SecondBundlePath).OrderBy(file => !file.EndsWith("manifest.json", StringComparison.Ordinal))];
+        foreach (string file in files)
+        {
+            File.Copy(file, Path.Combine(served, Path.GetFileName(file)), overwrite: true);
+            await Task.Delay(300);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/users/{user}/recommendations")).StatusCode);
+        }
+
+        var sinceCopyEnd = Stopwatch.StartNew();
+        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != "demo-v2")
+        {
+            Assert.True(sinceCopyEnd.Elapsed < TimeSpan.FromSeconds(2), "the bundle copied file by file was not served within 2 s of the copy's end");
+            await Task.Delay(20);
+        }
+
+        // A bundle whose files are all there at the right sizes but damaged: never served, reported, retried.
+        foreach (string file in Directory.GetFiles(environment.BundlePath).OrderBy(file => file.EndsWith("manifest.json", StringComparison.Ordinal)))
+        {
+            byte[] bytes = File.ReadAllBytes(file);
+            if (file.EndsWith("item_vectors.npy", StringComparison.Ordinal))
+            {
+                bytes[^1] ^= 0xFF;
+            }
+
+            File.WriteAllBytes(Path.Combine(served, Path.GetFileName(file)), bytes);
+        }
+
+        JsonElement ready = default;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            ready = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+            if (ready.GetProperty("checks").GetProperty("bundle").GetProperty("description").GetString()!.Contains("cannot be loaded", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("Degraded", ready.GetProperty("checks").GetProperty("bundle").GetProperty("status").GetString());
+        Assert.Contains("still serving demo-v2", ready.GetProperty("checks").GetProperty("bundle").GetProperty("description").GetString());
+        Assert.DoesNotContain(environment.Root, ready.GetRawText());
+        Assert.Equal("demo-v2", (await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString());
+        string metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("motor_bundle_waiting 1\n", metrics);
+        Assert.Matches(@"motor_bundle_load_failures_total [1-9]", metrics);
+    }
+
+    [Fact]
     public async Task A_bundle_link_switched_to_a_new_bundle_is_served_within_2_s()
     {
         // The documented rollout: bundles in folders of their own, models/current switched atomically.

@@ -42,6 +42,7 @@ public static class MotorServiceExtensions
             return (vectors, count, dimension) => new ExactVectorIndex(dimension, vectors.AsSpan(0, count * dimension), precision);
         });
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<BundleWatchState>();
         services.AddSingleton<Recommender>();
         services.AddSingleton<ItemIngestion>();
         services.AddHostedService<ServingStartup>();
@@ -81,7 +82,8 @@ public static class MotorServiceExtensions
 
         services.AddHealthChecks()
             .AddCheck<ModelHealthCheck>("model", tags: ["ready"])
-            .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+            .AddCheck<StoreHealthCheck>("store", tags: ["ready"])
+            .AddCheck<BundleHealthCheck>("bundle", tags: ["ready"]);
         services.AddMotorOpenApi();
         return builder;
     }
@@ -160,10 +162,11 @@ public static class MotorServiceExtensions
 
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
-        app.MapGet("/metrics", async (ApiMetrics metrics, IItemStore store, CancellationToken cancellationToken) =>
+        app.MapGet("/metrics", async (ApiMetrics metrics, IItemStore store, BundleWatchState bundleWatch, CancellationToken cancellationToken) =>
             {
                 // motor_store_up is current at every scrape, not only as fresh as the last readiness probe.
                 metrics.SetStoreUp((await store.CheckHealthAsync(cancellationToken)).Healthy);
+                metrics.SetBundleWaiting(bundleWatch.Waiting is not null);
                 return TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
             })
             .ExcludeFromDescription();

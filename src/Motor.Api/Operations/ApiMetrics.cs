@@ -22,6 +22,7 @@ public sealed class ApiMetrics
     private volatile ModelInfo? _model;
     private long _catalogSize;
     private int _storeUp = -1; // not checked yet
+    private int _bundleWaiting;
 
     /// <summary>The route template of an endpoint as a bounded label ("/v1/items", never the raw path); null without a route.</summary>
     public static string? RouteOf(Endpoint? endpoint)
@@ -52,6 +53,9 @@ public sealed class ApiMetrics
 
     /// <summary>The store's state at its last check: up (writes accepted) or down (degraded: reads served, writes 503).</summary>
     public void SetStoreUp(bool up) => Interlocked.Exchange(ref _storeUp, up ? 1 : 0);
+
+    /// <summary>Whether the bundle watcher waits for a changed bundle on disk (incomplete or failing to load).</summary>
+    public void SetBundleWaiting(bool waiting) => Interlocked.Exchange(ref _bundleWaiting, waiting ? 1 : 0);
 
     /// <summary>A bundle that could not be loaded (at start, by the watcher or by an admin reload).</summary>
     public void RecordBundleLoadFailure() => _bundleLoadFailures.Increment();
@@ -96,6 +100,8 @@ public sealed class ApiMetrics
 
         Header(text, "motor_model_ready", "gauge", "1 when a model is loaded and served, 0 while the replica has none (it keeps trying).");
         Sample(text, "motor_model_ready", null, _model is null ? 0 : 1);
+        Header(text, "motor_bundle_waiting", "gauge", "1 while a changed bundle on disk is incomplete or fails to load (the live model is still served, the watcher retries).");
+        Sample(text, "motor_bundle_waiting", null, Interlocked.CompareExchange(ref _bundleWaiting, 0, 0));
         Header(text, "motor_bundle_load_failures_total", "counter", "Bundles that could not be loaded (at start, by the watcher or by a reload); the live model stays.");
         Sample(text, "motor_bundle_load_failures_total", null, _bundleLoadFailures.Value);
         if (Interlocked.CompareExchange(ref _storeUp, 0, 0) is int storeUp and >= 0)

@@ -31,6 +31,15 @@ public sealed class StoreHealthCheck(IItemStore store, ApiMetrics metrics) : IHe
     }
 }
 
+/// <summary>Degraded while the bundle watcher waits for a changed bundle on disk (the live model is still served).</summary>
+public sealed class BundleHealthCheck(BundleWatchState state) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        => Task.FromResult(state.Waiting is { } waiting
+            ? HealthCheckResult.Degraded(waiting)
+            : HealthCheckResult.Healthy("no changed bundle waiting"));
+}
+
 public static class HealthResponse
 {
     /// <summary>{"status": "...", "checks": {"model": {"status", "description"}, ...}}.</summary>
