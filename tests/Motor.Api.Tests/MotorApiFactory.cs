@@ -19,7 +19,10 @@ public sealed class MotorApiFactory(IReadOnlyDictionary<string, string?> setting
         {
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Motor:ApiKeys:0"] = ApiKey,
-        }.Concat(settings)));
+
+            // Tests make many anonymous reads from one address; the limit tests set their own.
+            ["Motor:RateLimit:AnonymousPermitLimit"] = "1000000",
+        }.Where(setting => !settings.ContainsKey(setting.Key)).Concat(settings)));
     }
 
     public HttpClient CreateKeyedClient(string key = ApiKey)

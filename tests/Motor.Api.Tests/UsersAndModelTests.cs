@@ -159,9 +159,49 @@ public sealed class UsersAndModelTests(ApiEnvironment environment) : IAsyncLifet
         await ProblemAssert.IsProblemAsync(limitedResponse, HttpStatusCode.TooManyRequests, "3 requests per 60 s");
         Assert.NotNull(limitedResponse.Headers.RetryAfter);
 
-        // Per key: another key is not affected, and anonymous reads are not limited.
+        // Per key: another key is not affected, and anonymous reads have their own budget.
         Assert.Equal(HttpStatusCode.OK, (await limited.CreateKeyedClient("second-key").PostAsJsonAsync("/v1/users/rate/interactions", new { itemIds = new[] { environment.Bundle.ItemExternalIds[5] } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await limited.CreateClient().GetAsync("/v1/users/rate/recommendations")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Anonymous_callers_and_invalid_keys_are_limited_per_address_probes_never_and_batch_cost_is_capped()
+    {
+        await using MotorApiFactory limited = await environment.CreateEmbedded(new Dictionary<string, string?>
+        {
+            ["Motor:RateLimit:AnonymousPermitLimit"] = "5",
+            ["Motor:RateLimit:FailedKeyPermitLimit"] = "2",
+            ["Motor:RateLimit:WindowSeconds"] = "60",
+            ["Motor:MaxBatchResults"] = "100",
+        }).StartAsync();
+        HttpClient anonymous = limited.CreateClient();
+        string path = $"/v1/users/{environment.Bundle.UserExternalIds[0]}/recommendations";
+        for (int index = 0; index < 5; index++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(path)).StatusCode);
+        }
+
+        HttpResponseMessage refused = await anonymous.GetAsync(path);
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.TooManyRequests, "anonymous callers may make 5 requests per 60 s");
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/metrics")).StatusCode);
+
+        // A valid key has its own budget; guessing keys gets 2 tries a minute.
+        HttpClient keyed = limited.CreateKeyedClient();
+        Assert.Equal(HttpStatusCode.OK, (await keyed.GetAsync(path)).StatusCode);
+        HttpClient guessing = limited.CreateKeyedClient("wrong-key");
+        for (int index = 0; index < 2; index++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await guessing.PostAsJsonAsync("/v1/users/u/interactions", new { itemIds = new[] { "x" } })).StatusCode);
+        }
+
+        await ProblemAssert.IsProblemAsync(await guessing.PostAsJsonAsync("/v1/users/u/interactions", new { itemIds = new[] { "x" } }), HttpStatusCode.TooManyRequests, "invalid X-Api-Key");
+
+        // users x k above Motor:MaxBatchResults: 413 before any work.
+        HttpResponseMessage tooLarge = await keyed.PostAsJsonAsync("/v1/recommendations/batch", new { userIds = environment.Bundle.UserExternalIds.Take(11).ToArray(), k = 10 });
+        await ProblemAssert.IsProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge, "11 users x k 10 = 110 results");
+        Assert.Equal(HttpStatusCode.OK, (await keyed.PostAsJsonAsync("/v1/recommendations/batch", new { userIds = environment.Bundle.UserExternalIds.Take(10).ToArray(), k = 10 })).StatusCode);
     }
 
     [Fact]

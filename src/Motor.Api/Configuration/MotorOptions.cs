@@ -25,6 +25,10 @@ public sealed class MotorOptions
     [Range(1024, long.MaxValue)]
     public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>Most results (users x k) one batch call may ask for: bounds the work and the answer's size (413 above).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxBatchResults { get; set; } = 20_000;
+
     /// <summary>Most users in one POST /v1/recommendations/batch call.</summary>
     [Range(1, 100_000)]
     public int MaxBatchUsers { get; set; } = 1000;
@@ -76,6 +80,14 @@ public sealed class RateLimitOptions
     /// <summary>Requests each API key may make per window (token bucket refilled every window).</summary>
     [Range(1, int.MaxValue)]
     public int PermitLimit { get; set; } = 600;
+
+    /// <summary>Requests each client address may make per window without an API key (reads are anonymous).</summary>
+    [Range(1, int.MaxValue)]
+    public int AnonymousPermitLimit { get; set; } = 300;
+
+    /// <summary>Requests with an invalid API key each client address may make per minute.</summary>
+    [Range(1, int.MaxValue)]
+    public int FailedKeyPermitLimit { get; set; } = 10;
 
     [Range(1, 3600)]
     public int WindowSeconds { get; set; } = 60;
