@@ -31,7 +31,14 @@ public static class MotorServiceExtensions
 
         // Options are read when services are resolved, not here: hosts such as the test server add configuration after this runs.
         builder.AddMotorLogging();
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<MotorOptions>>((kestrel, motor) => kestrel.Limits.MaxRequestBodySize = motor.Value.MaxBodyBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<MotorOptions>>((kestrel, motor) =>
+        {
+            kestrel.Limits.MaxRequestBodySize = motor.Value.MaxBodyBytes;
+
+            // Above RequestShapeMiddleware's limits, so that those answers carry problem+json (Kestrel's are empty).
+            kestrel.Limits.MaxRequestLineSize = 8 * RequestShapeMiddleware.MaxTargetBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 8 * RequestShapeMiddleware.MaxHeaderBytes;
+        });
 
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ServedModelVersion>();
@@ -52,6 +59,9 @@ public static class MotorServiceExtensions
         {
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+            // {"k": 5, "k": 500} is a 400, not "last one wins".
+            json.SerializerOptions.AllowDuplicateProperties = false;
         });
 
         // Bad requests throw, so the exception handler can say which field of the JSON was wrong.
@@ -148,6 +158,7 @@ public static class MotorServiceExtensions
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestShapeMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>(options.MaxBodyBytes);
         app.UseAuthentication();
         app.UseRateLimiter();

@@ -14,8 +14,6 @@ namespace Motor.Api.Items;
 /// </summary>
 public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics metrics)
 {
-    public const int MaxItemIdLength = 256;
-
     public sealed record Outcome(ServingModel Model, IReadOnlyList<ItemResponse> Items);
 
     /// <returns>The ingested items, or the problem that rejected the whole request.</returns>
@@ -140,9 +138,9 @@ public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics m
         {
             errors[$"{prefix}itemId"] = ["is required (the external item ID)"];
         }
-        else if (id.Length > MaxItemIdLength || id.Any(char.IsControl) || id.Trim().Length != id.Length)
+        else if (Problems.IdProblem(id, "item ID") is { } problem)
         {
-            errors[$"{prefix}itemId"] = [$"must be at most {MaxItemIdLength} characters without control characters or surrounding white space"];
+            errors[$"{prefix}itemId"] = [problem];
         }
 
         IReadOnlyList<BundleModality> modalities = model.Manifest.Modalities;

@@ -9,7 +9,7 @@ namespace Motor.Api.Model;
 
 public sealed record ModelResponse(
     string Version,
-    string BundlePath,
+    string Bundle,
     DateTimeOffset LoadedAt,
     int Users,
     int TrainedItems,
@@ -58,7 +58,7 @@ public static class ModelApi
         ServingModel model = host.Require();
         return TypedResults.Ok(new ModelResponse(
             model.Version,
-            model.Bundle.DirectoryPath,
+            ModelHost.BundleName(model.Bundle.DirectoryPath),
             model.LoadedAt,
             model.Bundle.UserCount,
             model.TrainedItemCount,
@@ -86,7 +86,12 @@ public static class ModelApi
         }
         catch (Exception exception) when (exception is BundleException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or InvalidOperationException)
         {
-            return TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The bundle cannot be loaded");
+            // In the caller's terms: the path as they gave it, never the server's resolution of it.
+            string resolved = Path.GetFullPath(path);
+            string detail = exception is DirectoryNotFoundException or FileNotFoundException
+                ? $"no bundle at '{path}' (its folder or manifest.json does not exist on the server)"
+                : exception.Message.Replace(BundleLink.Resolve(path), path, StringComparison.Ordinal).Replace(resolved, path, StringComparison.Ordinal);
+            return TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The bundle cannot be loaded");
         }
 
         return TypedResults.Ok(new ReloadResponse(previous, model.Version, path, stopwatch.ElapsedMilliseconds));

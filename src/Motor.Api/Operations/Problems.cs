@@ -35,7 +35,17 @@ public static class Problems
         return problem is null;
     }
 
-    /// <summary>A list of user or item IDs: 1..<paramref name="max"/> entries, none blank.</summary>
+    /// <summary>Longest user or item ID.</summary>
+    public const int MaxIdLength = 256;
+
+    /// <summary>The one rule for user and item IDs, in routes and bodies alike: null when valid, else what is wrong.</summary>
+    public static string? IdProblem(string? id, string idName)
+        => string.IsNullOrWhiteSpace(id) ? $"must be a non-empty {idName}"
+            : id.Length > MaxIdLength || id.Any(char.IsControl) || id.Trim().Length != id.Length
+                ? $"must be a {idName} of at most {MaxIdLength} characters without control characters or surrounding white space"
+                : null;
+
+    /// <summary>A list of user or item IDs: 1..<paramref name="max"/> entries, each a valid ID.</summary>
     public static bool IsValidIdList([NotNullWhen(true)] List<string>? ids, string field, int max, string idName, [NotNullWhen(false)] out ValidationProblem? problem)
     {
         if (!HasValidCount(ids, field, max, idName + "s", out problem))
@@ -43,8 +53,8 @@ public static class Problems
             return false;
         }
 
-        int blank = ids.FindIndex(string.IsNullOrWhiteSpace);
-        problem = blank >= 0 ? Invalid($"{field}[{blank}]", $"must be a non-empty {idName}") : null;
+        int bad = ids.FindIndex(id => IdProblem(id, idName) is not null);
+        problem = bad >= 0 ? Invalid($"{field}[{bad}]", IdProblem(ids[bad], idName)!) : null;
         return problem is null;
     }
 
@@ -64,7 +74,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
     {
         (int status, string title, string detail) = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this route", json.Message),
+            BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, "The request body is not valid JSON for this route", JsonErrors.Describe(json)),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "The request body is too large", $"the body exceeds the limit of {options.Value.MaxBodyBytes} bytes (Motor:MaxBodyBytes)"),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "The request is not valid", bad.Message),
             StoreUnavailableException store => (StatusCodes.Status503ServiceUnavailable, "The store is unavailable", $"{store.Message}; reads keep working, retry the write later"),

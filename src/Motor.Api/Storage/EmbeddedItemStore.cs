@@ -117,7 +117,7 @@ public sealed class EmbeddedItemStore : IItemStore
 
     private void Append(IEnumerable<StoreRecordDocument> records)
     {
-        FileStream file = _file ?? throw new StoreUnavailableException($"embedded store {_path} is not open");
+        FileStream file = _file ?? throw new StoreUnavailableException("the embedded store is not open");
         long start = file.Length;
         try
         {
@@ -134,7 +134,9 @@ public sealed class EmbeddedItemStore : IItemStore
         {
             // Leave no half-written records behind a failed write; the caller reports 503.
             TryTruncate(file, start);
-            throw new StoreUnavailableException($"embedded store {_path}: write failed ({exception.Message})", exception);
+            // Callers see no server path; the log has the file and the reason.
+            _logger.LogError("Embedded store {StorePath}: write failed, nothing acknowledged: {Reason}", _path, exception.Message);
+            throw new StoreUnavailableException("the embedded store could not write to its file", exception);
         }
     }
 
