@@ -60,8 +60,8 @@ run_in() {
   exec unshare --mount --propagation private /bin/sh -c "$binds && exec env -i PATH=/usr/bin:/bin HOME=/tmp DOTNET_RUNNING_IN_CONTAINER=true $variables /usr/sbin/chroot --userspec=1654:1654 $root $(printf '%q ' "$@")"
 }
 
-log "redis-server on $REDIS_PORT (AOF, password), as the compose redis service"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --requirepass "$REDIS_PASSWORD" \
+log "redis-server on $REDIS_PORT (AOF fsync always, password), as the compose redis service"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync always --requirepass "$REDIS_PASSWORD" \
   --dir "$OUT/redis" --save "" > "$OUT/redis.log" 2>&1 &
 REDIS_PID=$!; PIDS+=("$REDIS_PID")
 for _ in $(seq 50); do REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
@@ -121,7 +121,7 @@ done
 curl -sS -o /dev/null -w "  GET recommendations: %{http_code}\n" "http://127.0.0.1:${PORTS[0]}/v1/users/$(head -1 "$OUT/models/current/user_ids.txt")/recommendations?k=5"
 curl -sS -D - -o /dev/null -X POST "http://127.0.0.1:${PORTS[0]}/v1/items" -H "X-Api-Key: $API_KEY" -H 'Content-Type: application/json' \
   -d "{\"itemId\":\"walkthrough-2\",\"features\":$features}" | grep -iE '^HTTP|^retry-after' | sed 's/^/  write: /'
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --requirepass "$REDIS_PASSWORD" \
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync always --requirepass "$REDIS_PASSWORD" \
   --dir "$OUT/redis" --save "" >> "$OUT/redis.log" 2>&1 &
 PIDS+=("$!")
 for _ in $(seq 50); do REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done

@@ -5,13 +5,19 @@ using System.Text;
 
 namespace Motor.Api.Tests;
 
-/// <summary>A real redis-server on a free local port, without persistence, stopped by its PID (and restartable on the same port).</summary>
+/// <summary>
+/// A real redis-server on a free local port, stopped by its PID with SIGKILL (and restartable on the same port).
+/// Without persistence by default; with <c>persistDirectory</c> it runs as the deployment files configure it for
+/// durability: AOF with appendfsync always, so a write Redis acknowledged survives a kill -9.
+/// </summary>
 public sealed class RedisServer : IDisposable
 {
+    private readonly string? _persistDirectory;
     private Process? _process;
 
-    public RedisServer()
+    public RedisServer(string? persistDirectory = null)
     {
+        _persistDirectory = persistDirectory;
         Port = FreePort();
         Start();
     }
@@ -28,7 +34,10 @@ public sealed class RedisServer : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no" })
+        string[] persistence = _persistDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", Directory.CreateDirectory(_persistDirectory).FullName];
+        foreach (string argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty }.Concat(persistence))
         {
             start.ArgumentList.Add(argument);
         }
@@ -49,7 +58,7 @@ public sealed class RedisServer : IDisposable
         var deadline = Stopwatch.StartNew();
         while (!Ping())
         {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(10) || _process.HasExited)
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30) || _process.HasExited)
             {
                 throw new InvalidOperationException($"redis-server on port {Port} did not answer PING");
             }
