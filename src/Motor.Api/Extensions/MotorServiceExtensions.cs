@@ -134,6 +134,9 @@ public static class MotorServiceExtensions
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+
+            // It logs an Error line per failing probe; readiness changes are logged once each by HealthResponse instead.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
             .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
             .Enrich.FromLogContext()
             .Enrich.With(new ModelVersionEnricher(services.GetRequiredService<ServedModelVersion>()))
@@ -150,11 +153,14 @@ public static class MotorServiceExtensions
             logging.EnrichDiagnosticContext = (diagnostics, context) =>
                 diagnostics.Set("RoutePattern", ApiMetrics.RouteOf(context.GetEndpoint()) ?? context.Request.Path.Value ?? string.Empty);
 
-            // Probes and scrapes would drown the log; their failures still show.
+            // What an operator can afford at the default level: writes, rejections and failures, one line each; reads
+            // that succeed are Debug (Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware=Debug
+            // shows them), probes and scrapes Verbose. Metrics count every request either way.
             logging.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Verbose
-                : LogEventLevel.Information;
+                : context.Response.StatusCode >= 400 || !HttpMethods.IsGet(context.Request.Method) ? LogEventLevel.Information
+                : LogEventLevel.Debug;
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();

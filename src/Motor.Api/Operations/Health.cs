@@ -42,9 +42,16 @@ public sealed class BundleHealthCheck(BundleWatchState state) : IHealthCheck
 
 public static class HealthResponse
 {
-    /// <summary>{"status": "...", "checks": {"model": {"status", "description"}, ...}}.</summary>
+    private static string? s_lastReadiness;
+
+    /// <summary>{"status": "...", "checks": {"model": {"status", "description"}, ...}}; a change of readiness is logged once.</summary>
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
+        if (context.Request.Path.StartsWithSegments("/health/ready"))
+        {
+            LogChange(context, report);
+        }
+
         context.Response.ContentType = "application/json; charset=utf-8";
         var body = new
         {
@@ -52,5 +59,24 @@ public static class HealthResponse
             checks = report.Entries.ToDictionary(entry => entry.Key, entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description }),
         };
         return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web);
+    }
+
+    private static void LogChange(HttpContext context, HealthReport report)
+    {
+        string state = $"{report.Status}: {string.Join("; ", report.Entries.Where(entry => entry.Value.Status != HealthStatus.Healthy).Select(entry => $"{entry.Key} {entry.Value.Status} ({entry.Value.Description})"))}";
+        if (Interlocked.Exchange(ref s_lastReadiness, state) == state)
+        {
+            return;
+        }
+
+        ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Motor.Api.Readiness");
+        if (report.Status == HealthStatus.Healthy)
+        {
+            logger.LogInformation("Readiness is Healthy");
+        }
+        else
+        {
+            logger.LogWarning("Readiness is {Readiness}", state);
+        }
     }
 }
