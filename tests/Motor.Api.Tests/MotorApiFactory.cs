@@ -22,6 +22,7 @@ public sealed class MotorApiFactory(IReadOnlyDictionary<string, string?> setting
 
             // Tests make many anonymous reads from one address; the limit tests set their own.
             ["Motor:RateLimit:AnonymousPermitLimit"] = "1000000",
+            ["Motor:RateLimit:AnonymousBatchPermitLimit"] = "1000000",
         }.Where(setting => !settings.ContainsKey(setting.Key)).Concat(settings)));
     }
 

@@ -85,6 +85,10 @@ public sealed class RateLimitOptions
     [Range(1, int.MaxValue)]
     public int AnonymousPermitLimit { get; set; } = 300;
 
+    /// <summary>Batch calls (POST /v1/recommendations/batch) each client address may make per window without an API key.</summary>
+    [Range(1, int.MaxValue)]
+    public int AnonymousBatchPermitLimit { get; set; } = 10;
+
     /// <summary>Requests with an invalid API key each client address may make per minute.</summary>
     [Range(1, int.MaxValue)]
     public int FailedKeyPermitLimit { get; set; } = 10;

@@ -57,6 +57,7 @@ public sealed class ApiProcess : IAsyncDisposable
         start.Environment["Motor__ApiKeys__0"] = ApiKey;
         start.Environment["Motor__RateLimit__PermitLimit"] = "1000000";
         start.Environment["Motor__RateLimit__AnonymousPermitLimit"] = "1000000";
+        start.Environment["Motor__RateLimit__AnonymousBatchPermitLimit"] = "1000000";
         foreach (KeyValuePair<string, string> setting in settings ?? new Dictionary<string, string>())
         {
             start.Environment[setting.Key] = setting.Value;

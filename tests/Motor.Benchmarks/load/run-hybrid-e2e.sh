@@ -38,7 +38,7 @@ port=$(( 20000 + RANDOM % 20000 ))
   cd "$ARTIFACTS/bin/Motor.Api/release"
   export ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production Motor__BundlePath="$OUT/bundle"
   export Motor__ApiKeys__0="$API_KEY" Motor__Store__EmbeddedPath="$OUT/store.log" Serilog__MinimumLevel__Default=Warning
-  export Motor__RateLimit__PermitLimit=1000000000 Motor__RateLimit__AnonymousPermitLimit=1000000000 Motor__RateLimit__WindowSeconds=1
+  export Motor__RateLimit__PermitLimit=1000000000 Motor__RateLimit__AnonymousPermitLimit=1000000000 Motor__RateLimit__AnonymousBatchPermitLimit=1000000000 Motor__RateLimit__WindowSeconds=1
   exec dotnet Motor.Api.dll
 ) > "$OUT/api.log" 2>&1 &
 API_PID=$!

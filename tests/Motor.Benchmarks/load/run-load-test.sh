@@ -126,7 +126,7 @@ start_api() {
     cd "$API_DIR"
     export ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0
     export Motor__BundlePath="$BUNDLE"
-    export Motor__ApiKeys__0="$API_KEY" Motor__RateLimit__PermitLimit=1000000000 Motor__RateLimit__AnonymousPermitLimit=1000000000 Motor__RateLimit__WindowSeconds=1
+    export Motor__ApiKeys__0="$API_KEY" Motor__RateLimit__PermitLimit=1000000000 Motor__RateLimit__AnonymousPermitLimit=1000000000 Motor__RateLimit__AnonymousBatchPermitLimit=1000000000 Motor__RateLimit__WindowSeconds=1
     export Motor__Store__Redis="$redis" Motor__Store__EmbeddedPath="$OUT/$store-store.log" Motor__Store__RedisKeyPrefix="load-$$"
     export Serilog__MinimumLevel__Default="$LOG_LEVEL"
     exec dotnet Motor.Api.dll
