@@ -28,7 +28,13 @@ public static class RateLimiting
             // a thousand times a single read) also from the anonymous batch budget, and it waits for one of the few
             // batch slots, so that batch work never takes every core from the other callers.
             int batchSlots = Math.Max(1, Environment.ProcessorCount / 2);
+            // The slots come first: the middleware tries once without waiting and then waits, so a limiter after a
+            // full one would be charged twice; a fixed window before the slots would spend a permit on every wait.
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                    IsBatch(context)
+                        ? RateLimitPartition.GetConcurrencyLimiter("batch-slots", _ => new ConcurrencyLimiterOptions { PermitLimit = batchSlots, QueueLimit = 4 * batchSlots, QueueProcessingOrder = QueueProcessingOrder.OldestFirst })
+                        : RateLimitPartition.GetNoLimiter(string.Empty)),
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 {
                     if (IsProbe(context))
@@ -49,11 +55,8 @@ public static class RateLimiting
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
                     IsBatch(context) && Fingerprint(context) is null
                         ? Window($"anonymous-batch:{Address(context)}", options.AnonymousBatchPermitLimit, options.WindowSeconds)
-                        : RateLimitPartition.GetNoLimiter(string.Empty)),
-                PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                    IsBatch(context)
-                        ? RateLimitPartition.GetConcurrencyLimiter("batch-slots", _ => new ConcurrencyLimiterOptions { PermitLimit = batchSlots, QueueLimit = 4 * batchSlots, QueueProcessingOrder = QueueProcessingOrder.OldestFirst })
                         : RateLimitPartition.GetNoLimiter(string.Empty)));
+
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
