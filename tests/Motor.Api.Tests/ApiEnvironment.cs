@@ -89,6 +89,16 @@ public sealed class ApiEnvironment : IAsyncLifetime
         return Bundle.Manifest.Modalities.ToDictionary(modality => modality.Name, modality => Enumerable.Range(0, modality.Dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
     }
 
+    /// <summary>Copies the files of a bundle folder (no subfolders) into <paramref name="target"/>, created if needed.</summary>
+    public static void CopyDirectory(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (string file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
     private static Dictionary<string, string?> Merge(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? overrides)
     {
         foreach (KeyValuePair<string, string?> pair in overrides ?? new Dictionary<string, string?>())

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Motor.Api.Serving;
+using Motor.Api.Tests.Faults;
 using Motor.Core.Bundles;
 
 namespace Motor.Api.Tests;
@@ -69,11 +70,7 @@ public sealed class ReloadTests(ApiEnvironment environment)
     public async Task Watched_bundle_is_reloaded_when_it_changes_on_disk()
     {
         string served = Path.Combine(environment.Root, "bundles", $"watched-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(served);
-        foreach (string file in Directory.GetFiles(environment.BundlePath))
-        {
-            File.Copy(file, Path.Combine(served, Path.GetFileName(file)));
-        }
+        ApiEnvironment.CopyDirectory(environment.BundlePath, served);
 
         await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
         {
@@ -90,30 +87,18 @@ public sealed class ReloadTests(ApiEnvironment environment)
             File.Copy(file, Path.Combine(served, Path.GetFileName(file)), overwrite: true);
         }
 
-        var clock = Stopwatch.StartNew();
-        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != "demo-v2")
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the changed bundle was not reloaded");
-            await Task.Delay(50);
-        }
+        await WaitForVersionAsync(client, "demo-v2", TimeSpan.FromSeconds(10), "the changed bundle was not reloaded");
     }
 
     [Fact]
     public async Task A_bundle_copied_file_by_file_manifest_first_is_served_within_2_s_of_the_copy_end_and_a_broken_one_never_replaces_the_live_one()
     {
         string served = Path.Combine(environment.Root, "copied", Guid.NewGuid().ToString("N")[..8], "bundle");
-        Directory.CreateDirectory(served);
-        foreach (string file in Directory.GetFiles(environment.BundlePath))
-        {
-            File.Copy(file, Path.Combine(served, Path.GetFileName(file)));
-        }
+        ApiEnvironment.CopyDirectory(environment.BundlePath, served);
 
-        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
-        {
-            ["Motor:BundlePath"] = served,
-            ["Motor:WatchBundle"] = "true",
-        }).StartAsync();
-        HttpClient client = app.CreateClient();
+        // A real process with the default watch interval (2 s).
+        await using ApiProcess app = await ApiProcess.Start(served, Path.Combine(environment.Root, "copied-stores", $"{Guid.NewGuid():N}.log"), settings: new Dictionary<string, string> { ["Motor__WatchBundle"] = "true" }).WaitReadyAsync();
+        HttpClient client = app.Client;
         string user = environment.Bundle.UserExternalIds[0];
 
         // The manifest first, then the other files slowly, as a careless copy (or a file-by-file sync) does.
@@ -125,12 +110,7 @@ public sealed class ReloadTests(ApiEnvironment environment)
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/users/{user}/recommendations")).StatusCode);
         }
 
-        var sinceCopyEnd = Stopwatch.StartNew();
-        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != "demo-v2")
-        {
-            Assert.True(sinceCopyEnd.Elapsed < TimeSpan.FromSeconds(2), "the bundle copied file by file was not served within 2 s of the copy's end");
-            await Task.Delay(20);
-        }
+        await WaitForVersionAsync(client, "demo-v2", TimeSpan.FromSeconds(2), "the bundle copied file by file was not served within 2 s of the copy's end");
 
         // A bundle whose files are all there at the right sizes but damaged: never served, reported, retried.
         foreach (string file in Directory.GetFiles(environment.BundlePath).OrderBy(file => file.EndsWith("manifest.json", StringComparison.Ordinal)))
@@ -184,12 +164,7 @@ public sealed class ReloadTests(ApiEnvironment environment)
         Assert.Equal(environment.Bundle.Manifest.Version, (await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString());
 
         BundleLink.Point(current, environment.SecondBundlePath);
-        var clock = Stopwatch.StartNew();
-        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != "demo-v2")
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "the switched link was not served within 2 s");
-            await Task.Delay(20);
-        }
+        await WaitForVersionAsync(client, "demo-v2", TimeSpan.FromSeconds(2), "the switched link was not served within 2 s");
     }
 
     [Fact]
@@ -219,11 +194,7 @@ public sealed class ReloadTests(ApiEnvironment environment)
         Assert.Contains("motor_model_ready 0\n", metrics);
         Assert.Matches(@"motor_bundle_load_failures_total [1-9]", metrics);
 
-        Directory.CreateDirectory(late);
-        foreach (string file in Directory.GetFiles(environment.BundlePath))
-        {
-            File.Copy(file, Path.Combine(late, Path.GetFileName(file)));
-        }
+        ApiEnvironment.CopyDirectory(environment.BundlePath, late);
 
         var written = Stopwatch.StartNew();
         while ((await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK)
@@ -247,5 +218,16 @@ public sealed class ReloadTests(ApiEnvironment environment)
         string user = ModelBundleReader.Load(DemoBundle.ShippedPath).UserExternalIds[0];
         JsonElement recommendations = await client.GetFromJsonAsync<JsonElement>($"/v1/users/{user}/recommendations?k=5");
         Assert.Equal(5, recommendations.GetProperty("items").GetArrayLength());
+    }
+
+    /// <summary>Polls /v1/model until it serves <paramref name="version"/>; fails when that takes longer than <paramref name="within"/>.</summary>
+    private static async Task WaitForVersionAsync(HttpClient client, string version, TimeSpan within, string failure)
+    {
+        var clock = Stopwatch.StartNew();
+        while ((await client.GetFromJsonAsync<JsonElement>("/v1/model")).GetProperty("version").GetString() != version)
+        {
+            Assert.True(clock.Elapsed < within, failure);
+            await Task.Delay(20);
+        }
     }
 }

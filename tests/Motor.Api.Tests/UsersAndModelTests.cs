@@ -88,7 +88,7 @@ public sealed class UsersAndModelTests(ApiEnvironment environment) : IAsyncLifet
 
         // A bundle with a damaged file: 422 naming the file; the live model keeps serving.
         string damaged = Path.Combine(environment.Root, "damaged-bundle");
-        CopyDirectory(environment.BundlePath, damaged);
+        ApiEnvironment.CopyDirectory(environment.BundlePath, damaged);
         byte[] vectors = File.ReadAllBytes(Path.Combine(damaged, BundleFileNames.ItemVectors));
         vectors[^1] ^= 0xFF;
         File.WriteAllBytes(Path.Combine(damaged, BundleFileNames.ItemVectors), vectors);
@@ -225,14 +225,5 @@ public sealed class UsersAndModelTests(ApiEnvironment environment) : IAsyncLifet
             HttpStatusCode.Conflict, "represents items by ID", "serve a MOTOR bundle");
         JsonElement item = await idApp.CreateClient().GetFromJsonAsync<JsonElement>($"/v1/items/{motor.ItemExternalIds[0]}");
         Assert.False(item.TryGetProperty("tokens", out _));
-    }
-
-    private static void CopyDirectory(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (string file in Directory.GetFiles(source))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
-        }
     }
 }

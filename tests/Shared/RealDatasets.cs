@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Motor.Testing;
@@ -15,8 +14,7 @@ internal static class RealDatasets
         string? root = Environment.GetEnvironmentVariable("MOTOR_DATA_DIR");
         if (string.IsNullOrEmpty(root))
         {
-            // Builds with --artifacts-path put the binaries outside the repository; the source path still leads to it.
-            string? repository = FindRepositoryRoot(AppContext.BaseDirectory) ?? FindRepositoryRoot(SourceDirectory());
+            string? repository = RepositoryPaths.TryFindRoot();
             if (repository is null)
             {
                 output.WriteLine($"NOT RUN: Motor.Service.sln not found above {AppContext.BaseDirectory} and MOTOR_DATA_DIR is not set");
@@ -35,17 +33,4 @@ internal static class RealDatasets
 
         return folder;
     }
-
-    private static string? FindRepositoryRoot(string? start)
-    {
-        DirectoryInfo? directory = start is null ? null : new(start);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Motor.Service.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName;
-    }
-
-    private static string? SourceDirectory([CallerFilePath] string sourceFile = "") => Path.GetDirectoryName(sourceFile);
 }

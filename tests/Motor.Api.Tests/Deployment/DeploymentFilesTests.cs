@@ -1,11 +1,11 @@
 using System.Collections;
 using System.Diagnostics;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Motor.Api.Configuration;
+using Motor.Testing;
 using Motor.Trainer.Devices;
 using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
@@ -22,7 +22,7 @@ namespace Motor.Api.Tests.Deployment;
 [Collection(ApiCollection.Name)]
 public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITestOutputHelper output)
 {
-    private static readonly string s_repository = RepositoryRoot();
+    private static readonly string s_repository = RepositoryPaths.Root;
 
     /// <summary>Variables the ASP.NET Core host reads itself.</summary>
     private static readonly string[] s_hostVariables = ["ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "ASPNETCORE_URLS"];
@@ -280,17 +280,6 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
         }
 
         return (process.ExitCode, standardOutput.Result + standardError.Result);
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
-    {
-        DirectoryInfo? directory = new(Path.GetDirectoryName(sourceFile)!);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Motor.Service.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException($"Motor.Service.sln not found above {sourceFile}");
     }
 
     [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]

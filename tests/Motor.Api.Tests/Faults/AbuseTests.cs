@@ -6,7 +6,8 @@ using System.Net.Http.Json;
 namespace Motor.Api.Tests.Faults;
 
 /// <summary>
-/// Abusive anonymous batches beside a normal client, as CI can check it without timing the machine: the abusers get
+/// Abusive anonymous batches beside a normal client, against a real service process, as CI can check it without timing
+/// the machine: the abusers get
 /// their small batch budget and then refusals that each take a second (so 8 connections make a handful of requests a
 /// second, not thousands), and the normal keyed client is never refused. The latency and memory figures come from
 /// tests/Motor.Benchmarks/load/run-abuse-test.sh (docs/RELIABILITY.md).
@@ -17,13 +18,12 @@ public sealed class AbuseTests(ApiEnvironment environment)
     [Fact]
     public async Task Eight_abusive_anonymous_batch_clients_get_their_budget_then_slow_refusals_and_a_keyed_client_is_never_refused()
     {
-        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?>
+        await using ApiProcess app = await ApiProcess.Start(environment.BundlePath, Path.Combine(environment.Root, "abuse", $"{Guid.NewGuid():N}.log"), settings: new Dictionary<string, string>
         {
-            ["Motor:RateLimit:AnonymousPermitLimit"] = "300",
-            ["Motor:RateLimit:AnonymousBatchPermitLimit"] = "3",
-            ["Motor:RateLimit:PermitLimit"] = "1000000",
-            ["Motor:RateLimit:WindowSeconds"] = "60",
-        }).StartAsync();
+            ["Motor__RateLimit__AnonymousPermitLimit"] = "300",
+            ["Motor__RateLimit__AnonymousBatchPermitLimit"] = "3",
+            ["Motor__RateLimit__WindowSeconds"] = "60",
+        }).WaitReadyAsync();
         var abusiveStatuses = new ConcurrentBag<(HttpStatusCode Status, TimeSpan Took)>();
         var normalStatuses = new ConcurrentBag<HttpStatusCode>();
         var details = new ConcurrentBag<string>();
@@ -31,7 +31,7 @@ public sealed class AbuseTests(ApiEnvironment environment)
         var clock = Stopwatch.StartNew();
         Task[] abusers = [.. Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
-            HttpClient client = app.CreateClient();
+            using HttpClient client = app.CreateAnonymousClient();
             while (clock.Elapsed < TimeSpan.FromSeconds(3))
             {
                 var took = Stopwatch.StartNew();
@@ -42,7 +42,7 @@ public sealed class AbuseTests(ApiEnvironment environment)
         }))];
         Task normal = Task.Run(async () =>
         {
-            HttpClient client = app.CreateKeyedClient();
+            HttpClient client = app.Client;
             for (int index = 0; clock.Elapsed < TimeSpan.FromSeconds(3); index++)
             {
                 normalStatuses.Add((await client.GetAsync($"/v1/users/{environment.Bundle.UserExternalIds[index % 50]}/recommendations")).StatusCode);

@@ -43,6 +43,9 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>A client without the API key (an anonymous caller).</summary>
+    public HttpClient CreateAnonymousClient() => new() { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
     public int ExitCode => _process.ExitCode;
 
     public static ApiProcess Start(string bundlePath, string storePath, int? port = null, IReadOnlyDictionary<string, string>? settings = null)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Motor.Api.Storage;
@@ -5,7 +7,8 @@ using Motor.Api.Storage;
 namespace Motor.Api.Tests.Faults;
 
 /// <summary>
-/// The damaged shapes a crash or a disk leaves in the embedded store's file. A tail with nothing valid after it (a torn
+/// The damaged shapes a crash or a disk leaves in the embedded store's file (the tails under a real service process
+/// killed with SIGKILL). A tail with nothing valid after it (a torn
 /// record, random bytes, zero fill) is cut, its bytes kept in a side file; damage followed by valid records (a flipped
 /// bit mid-file) is refused with nothing changed and the repair command, which then restores the record. Acknowledged
 /// items are counted before and after each fault.
@@ -21,7 +24,21 @@ public sealed class EmbeddedStoreDamageTests(ApiEnvironment environment)
     [MemberData(nameof(TailShapes))]
     public async Task A_damaged_tail_is_cut_into_a_side_file_and_every_acknowledged_item_is_kept(string shape)
     {
-        string file = await WriteStoreAsync();
+        // A real service process writes and is killed; the tail a crash leaves is appended; a new process starts.
+        string file = Path.Combine(environment.Root, "damage", Guid.NewGuid().ToString("N")[..8], "store.log");
+        var acknowledged = new List<string>();
+        await using (ApiProcess writer = await ApiProcess.Start(environment.BundlePath, file).WaitReadyAsync())
+        {
+            for (int index = 0; index < Items; index++)
+            {
+                HttpResponseMessage response = await writer.Client.PostAsJsonAsync("/v1/items", new { itemId = $"tail-{index}", features = environment.RandomFeatures(index) });
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                acknowledged.Add($"tail-{index}");
+            }
+
+            writer.KillHard();
+        }
+
         long intact = new FileInfo(file).Length;
         byte[] tail = shape switch
         {
@@ -35,17 +52,17 @@ public sealed class EmbeddedStoreDamageTests(ApiEnvironment environment)
             stream.Write(tail);
         }
 
-        await using (EmbeddedItemStore store = await StartAsync(file))
+        await using ApiProcess restarted = await ApiProcess.Start(environment.BundlePath, file).WaitReadyAsync();
+        foreach (string itemId in acknowledged)
         {
-            Assert.Equal(Items, store.State.ItemCount);
-            await store.WriteItemsAsync([Item("after-cut", 999)], replace: false, CancellationToken.None);
+            Assert.Equal(HttpStatusCode.OK, (await restarted.Client.GetAsync($"/v1/items/{itemId}")).StatusCode);
         }
 
+        Assert.Equal(HttpStatusCode.Created, (await restarted.Client.PostAsJsonAsync("/v1/items", new { itemId = "after-cut", features = environment.RandomFeatures(999) })).StatusCode);
         string sideFile = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(file)!, Path.GetFileName(file) + ".cut-*"));
         Assert.EndsWith($"-at-{intact}", sideFile);
         Assert.Equal(tail, File.ReadAllBytes(sideFile));
-        await using EmbeddedItemStore reopened = await StartAsync(file);
-        Assert.Equal(Items + 1, reopened.State.ItemCount);
+        Assert.Contains($"cut {tail.Length} bytes at offset {intact}", restarted.Output);
     }
 
     [Fact]

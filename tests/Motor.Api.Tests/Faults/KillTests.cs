@@ -8,8 +8,8 @@ namespace Motor.Api.Tests.Faults;
 /// <summary>
 /// Nothing acknowledged is lost when the process or Redis dies mid-write: 20 kill -9 cycles of the service during
 /// 8-connection batch ingestion on the embedded store, and Redis killed (SIGKILL) and restarted 5 times under 16
-/// writers. An item counts as acknowledged when its write answered 2xx; every one is read back at the end by a process
-/// (or replica) that starts from the store alone.
+/// writers (two service processes on one Redis). An item counts as acknowledged when its write answered 2xx; every one
+/// is read back at the end by a process that starts from the store alone.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class KillTests(ApiEnvironment environment, ITestOutputHelper output)
@@ -65,15 +65,20 @@ public sealed class KillTests(ApiEnvironment environment, ITestOutputHelper outp
     public async Task Redis_killed_and_restarted_5_times_under_16_writers_loses_no_acknowledged_item()
     {
         using var redis = new RedisServer(Path.Combine(environment.Root, "redis-kill", Guid.NewGuid().ToString("N")[..8]));
-        string prefix = $"kill-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string>
+        {
+            ["Motor__Store__Redis"] = redis.ConnectionString,
+            ["Motor__Store__RedisKeyPrefix"] = $"kill-{Guid.NewGuid():N}",
+            ["Motor__Store__FeedPollMilliseconds"] = "100",
+        };
+        string StorePath() => Path.Combine(environment.Root, "redis-kill-unused", $"{Guid.NewGuid():N}.log");
         var acknowledged = new ConcurrentBag<string>();
         var statuses = new ConcurrentDictionary<HttpStatusCode, int>();
         using var stop = new CancellationTokenSource();
-        var unlimited = new Dictionary<string, string?> { ["Motor:RateLimit:PermitLimit"] = "1000000" };
-        await using (MotorApiFactory first = await environment.CreateRedis(prefix, redis, unlimited).StartAsync())
-        await using (MotorApiFactory second = await environment.CreateRedis(prefix, redis, unlimited).StartAsync())
+        await using (ApiProcess first = await ApiProcess.Start(environment.BundlePath, StorePath(), settings: settings).WaitReadyAsync())
+        await using (ApiProcess second = await ApiProcess.Start(environment.BundlePath, StorePath(), settings: settings).WaitReadyAsync())
         {
-            HttpClient[] clients = [first.CreateKeyedClient(), second.CreateKeyedClient()];
+            HttpClient[] clients = [first.Client, second.Client];
             Task[] writers = [.. Enumerable.Range(0, 16).Select(writer => Task.Run(async () =>
             {
                 for (int write = 0; !stop.IsCancellationRequested; write++)
@@ -106,8 +111,8 @@ public sealed class KillTests(ApiEnvironment environment, ITestOutputHelper outp
         }
 
         // A replica that starts now knows only what Redis kept.
-        await using MotorApiFactory fresh = await environment.CreateRedis(prefix, redis).StartAsync();
-        string[] lost = [.. await MissingAsync(fresh.CreateClient(), acknowledged)];
+        await using ApiProcess fresh = await ApiProcess.Start(environment.BundlePath, StorePath(), settings: settings).WaitReadyAsync();
+        string[] lost = [.. await MissingAsync(fresh.Client, acknowledged)];
         output.WriteLine($"Redis killed 5 times: {acknowledged.Count} items acknowledged, answers {string.Join(", ", statuses.OrderBy(pair => pair.Key).Select(pair => $"{(int)pair.Key}: {pair.Value}"))}, {lost.Length} acknowledged items lost");
         Assert.True(acknowledged.Count > 200, $"only {acknowledged.Count} items were acknowledged: the test measured too little");
         Assert.True(statuses.Keys.All(status => status is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable), "answers other than 201 and 503");

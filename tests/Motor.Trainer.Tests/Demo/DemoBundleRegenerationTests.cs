@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Motor.Core.Bundles;
 using Motor.Core.Tokenization;
 using Motor.Inference.Encoding;
@@ -23,7 +22,7 @@ public sealed class DemoBundleRegenerationTests(ITestOutputHelper output)
     [Fact]
     public void Committed_demo_bundle_is_what_the_demo_bundle_command_makes()
     {
-        string committedPath = Path.Combine(RepositoryRoot(), "src", "Motor.Api", "demo-bundle");
+        string committedPath = Path.Combine(RepositoryPaths.Root, "src", "Motor.Api", "demo-bundle");
         string work = Path.Combine(Path.GetTempPath(), $"motor-demo-test-{Guid.NewGuid():N}");
         try
         {
@@ -121,16 +120,5 @@ public sealed class DemoBundleRegenerationTests(ITestOutputHelper output)
 
         output.WriteLine($"{what}: max abs difference {largest:E2}");
         Assert.True(largest <= Tolerance, $"{what} differ from the committed demo bundle by up to {largest:E2}; regenerate it: dotnet run --project src/Motor.Trainer -- demo-bundle --out src/Motor.Api/demo-bundle");
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
-    {
-        DirectoryInfo? directory = new(Path.GetDirectoryName(sourceFile)!);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Motor.Service.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException($"Motor.Service.sln not found above {sourceFile}");
     }
 }
