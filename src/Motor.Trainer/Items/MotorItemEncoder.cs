@@ -218,21 +218,30 @@ public sealed class MotorItemEncoder : ItemRepresentation
         var squareSums = new Tensor[ModalityCount];
         bool dropTokens = training && (Options.TokenDropout > 0 || Options.ItemDropout > 0);
         Tensor? keptItems = null;
-        if (training && Options.ItemDropout > 0)
+        if (itemIndices is null && training && Options.ItemDropout > 0)
         {
             // One draw per item and step, shared by its modalities: a dropped item is encoded from no token at all.
             using Scalar keepItem = 1 - Options.ItemDropout;
             keptItems = bernoulli(full(ItemCount, keepItem, ScalarType.Float32, device: _tokenRows.device));
         }
 
-        for (int modality = 0; modality < ModalityCount; modality++)
+        bool squares = Options.UseTcn && Options.Order != TcnOrder.First;
+        if (itemIndices is not null)
         {
-            Tensor table = _tokenTables[modality];
-            Tensor pooling = dropTokens ? DroppedPooling(modality, keptItems) : _pooling[modality];
-            sums[modality] = Select(pooling.mm(table), itemIndices);
-            if (Options.UseTcn && Options.Order != TcnOrder.First)
+            // A training step: pool only the batch's items, so the step's cost follows the batch, not the catalog.
+            PoolBatch(itemIndices, sums, squares ? squareSums : null);
+        }
+        else
+        {
+            for (int modality = 0; modality < ModalityCount; modality++)
             {
-                squareSums[modality] = Select(pooling.mm(table.square()), itemIndices);
+                Tensor table = _tokenTables[modality];
+                Tensor pooling = dropTokens ? DroppedPooling(modality, keptItems) : _pooling[modality];
+                sums[modality] = pooling.mm(table);
+                if (squares)
+                {
+                    squareSums[modality] = pooling.mm(table.square());
+                }
             }
         }
 
@@ -261,7 +270,50 @@ public sealed class MotorItemEncoder : ItemRepresentation
         return _projection!.forward(crossed).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Select(Tensor all, Tensor? itemIndices) => itemIndices is null ? all : all.index_select(0, itemIndices);
+    /// <summary>
+    /// Σ e_t and Σ e_t² of the given items only (gathered token vectors, batch x M x d per modality), with the same
+    /// dropout as the full pooling: each (item, token) kept with probability 1 − p and scaled by 1/(1 − p), and a dropped
+    /// item losing every token. The masks are drawn per row of the batch (an item that occurs twice draws twice), where
+    /// the full pooling draws per catalog item: the same distribution, other random numbers.
+    /// </summary>
+    private void PoolBatch(Tensor itemIndices, Tensor[] sums, Tensor[]? squareSums)
+    {
+        long batch = itemIndices.shape[0];
+        Tensor rows = _tokenRows.index_select(0, itemIndices);
+        Tensor? keptItems = null;
+        if (training && Options.ItemDropout > 0)
+        {
+            using Scalar keepItem = 1 - Options.ItemDropout;
+            keptItems = bernoulli(full(batch, keepItem, ScalarType.Float32, device: rows.device));
+        }
+
+        for (int modality = 0; modality < ModalityCount; modality++)
+        {
+            Tensor tokenRows = rows.narrow(1, modality * SubspaceCount, SubspaceCount).reshape(-1);
+            Tensor vectors = _tokenTables[modality].index_select(0, tokenRows).view(batch, SubspaceCount, Options.Dimension);
+            Tensor? weights = null;
+            if (training && Options.TokenDropout > 0)
+            {
+                using Scalar keep = 1 - Options.TokenDropout;
+                weights = bernoulli(full([batch, SubspaceCount], keep, ScalarType.Float32, device: rows.device)) / keep;
+            }
+
+            if (keptItems is not null)
+            {
+                Tensor itemWeights = keptItems.unsqueeze(1).expand(batch, SubspaceCount);
+                weights = weights is null ? itemWeights : weights * itemWeights;
+            }
+
+            // As the sparse pooling computes them: Σ w_t e_t and Σ w_t e_t² (the weights are not squared).
+            Tensor? weight = weights?.unsqueeze(2);
+            sums[modality] = (weight is null ? vectors : vectors * weight).sum(1);
+            if (squareSums is not null)
+            {
+                Tensor square = vectors.square();
+                squareSums[modality] = (weight is null ? square : square * weight).sum(1);
+            }
+        }
+    }
 
     private static Tensor Sum(Tensor[] parts)
     {

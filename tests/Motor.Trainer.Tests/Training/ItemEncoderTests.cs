@@ -98,6 +98,52 @@ public sealed class ItemEncoderTests
         }
     }
 
+    [Theory]
+    [InlineData(true, TcnOrder.First, TcnBranches.Both, false)]
+    [InlineData(true, TcnOrder.Second, TcnBranches.Specific, false)]
+    [InlineData(true, TcnOrder.High, TcnBranches.Both, false)]
+    [InlineData(true, TcnOrder.High, TcnBranches.Agnostic, true)]
+    [InlineData(false, TcnOrder.High, TcnBranches.Both, false)]
+    public void Encoding_a_batch_of_items_equals_their_rows_of_the_whole_catalog(bool useTcn, TcnOrder order, TcnBranches branches, bool shared)
+    {
+        // Training steps pool only the batch's items; the result must be the catalog-wide pooling's rows.
+        torch.manual_seed(5);
+        var options = new MotorEncoderOptions { Dimension = D, UseTcn = useTcn, Order = order, CrossLayers = 2, Branches = branches, SharedTokenTable = shared };
+        using var encoder = new MotorItemEncoder(Codes(), Items, Modalities, M, K, options, CPU);
+        using Tensor batch = tensor(new long[] { 3, 0, 9, 3, 5 }, ScalarType.Int64);
+        foreach (bool training in new[] { false, true })
+        {
+            encoder.train(training);
+            using Tensor all = encoder.All();
+            using Tensor expected = all.index_select(0, batch);
+            using Tensor actual = encoder.forward(batch);
+            Assert.True(actual.allclose(expected, rtol: 1e-5, atol: 1e-6), $"training {training}: max difference {(actual - expected).abs().max().item<float>()}");
+        }
+    }
+
+    [Fact]
+    public void Token_dropout_on_a_batch_keeps_the_expected_sum_and_drops_whole_items()
+    {
+        torch.manual_seed(6);
+        var options = new MotorEncoderOptions { Dimension = D, UseTcn = false, TokenDropout = 0.5 };
+        using var encoder = new MotorItemEncoder(Codes(), Items, Modalities, M, K, options, CPU);
+        using Tensor batch = full(4000, 2L, ScalarType.Int64);
+        encoder.eval();
+        using Tensor exact = encoder.forward(batch.narrow(0, 0, 1));
+        encoder.train();
+        using Tensor dropped = encoder.forward(batch);
+
+        // Kept tokens are scaled by 1/(1 - p): the mean over many draws is the exact pooling.
+        Assert.True(dropped.mean([0]).allclose(exact[0], rtol: 0.05, atol: 0.02), "the dropout is not unbiased");
+        Assert.False(dropped[0].allclose(dropped[1]), "every row drew the same mask");
+
+        using var itemDropping = new MotorItemEncoder(Codes(), Items, Modalities, M, K, options with { TokenDropout = 0, ItemDropout = 0.5 }, CPU);
+        itemDropping.train();
+        using Tensor items = itemDropping.forward(batch);
+        long zeroRows = (items.abs().sum(1) == 0).sum().item<long>();
+        Assert.InRange(zeroRows, 1700, 2300); // a dropped item is encoded from no token at all
+    }
+
     [Fact]
     public void CodesOutsideTheCodebookAreRejected()
     {
