@@ -25,7 +25,7 @@ public sealed partial class DeploymentFilesTests(ApiEnvironment environment, ITe
     private static readonly string s_repository = RepositoryPaths.Root;
 
     /// <summary>Variables the ASP.NET Core host reads itself.</summary>
-    private static readonly string[] s_hostVariables = ["ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "ASPNETCORE_URLS"];
+    private static readonly string[] s_hostVariables = ["ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "ASPNETCORE_URLS", "ASPNETCORE_FORWARDEDHEADERS_ENABLED"];
 
     /// <summary>Variables the trainer reads (HOME: where native libraries may cache).</summary>
     private static readonly string[] s_trainerVariables = [TorchDevice.ThreadsVariable, "HOME"];
