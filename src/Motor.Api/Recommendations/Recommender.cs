@@ -97,7 +97,7 @@ public sealed class Recommender(ModelHost host, IItemStore store)
             return (model, null);
         }
 
-        float[] query = model.ItemVector(item).ToArray();
+        float[] query = model.ItemVector(item);
         return (model, Search(model, query, k, candidate => candidate == item));
     }
 
@@ -133,7 +133,7 @@ public sealed class Recommender(ModelHost host, IItemStore store)
         float[] mean = new float[model.VectorSize];
         foreach (int item in interactedItems)
         {
-            ReadOnlySpan<float> vector = model.ItemVector(item);
+            float[] vector = model.ItemVector(item);
             for (int dimension = 0; dimension < mean.Length; dimension++)
             {
                 mean[dimension] += vector[dimension];

@@ -101,6 +101,10 @@ public sealed class ModelHost : IDisposable
 
             _status = "ready";
             _metrics.SetModel(model.Version, model.CatalogSize);
+
+            // The load's temporary arrays (the bundle's item vectors, now in the index) are large and dead: give their
+            // memory back to the system now rather than at some later full collection. Loads are rare.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             _logger.LogInformation(
                 "Serving model {ModelVersion} ({Backbone}, items {ItemRepresentation}) from {BundlePath}: {Users} users, {TrainedItems} trained + {IngestedItems} ingested items, vectors {VectorSize}, encoder on {ExecutionProvider}, loaded in {LoadMilliseconds} ms",
                 model.Version, model.Manifest.Backbone, model.Manifest.ItemRepresentation, bundlePath, model.Bundle.UserCount, model.TrainedItemCount, model.IngestedItemCount, model.VectorSize, model.ExecutionProvider ?? "none", stopwatch.ElapsedMilliseconds);
@@ -151,7 +155,9 @@ public sealed class ModelHost : IDisposable
         try
         {
             IVectorIndex index = _indexFactory(bundle.ItemVectors, bundle.ItemCount, bundle.VectorSize);
-            var model = new ServingModel(bundle, index, session, manifestHash);
+
+            // One copy of each item vector: the index owns them from here on, the bundle's array is let go.
+            var model = new ServingModel(bundle.WithoutItemVectors(), index, session, manifestHash);
             model.WarmUp();
             return model;
         }

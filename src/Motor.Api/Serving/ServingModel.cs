@@ -63,6 +63,7 @@ public sealed class ServingModel : IDisposable
         _popularItems = Enumerable.Range(0, bundle.ItemCount).OrderByDescending(item => _popularity[item]).ThenBy(item => item).ToArray();
     }
 
+    /// <summary>The bundle without its item vectors (<see cref="ModelBundle.WithoutItemVectors"/>): those live in <see cref="Index"/>.</summary>
     public ModelBundle Bundle { get; }
 
     public BundleManifest Manifest => Bundle.Manifest;
@@ -103,10 +104,13 @@ public sealed class ServingModel : IDisposable
 
     public ReadOnlySpan<float> UserVector(int user) => Bundle.UserVectors.AsSpan(user * VectorSize, VectorSize);
 
-    public ReadOnlySpan<float> ItemVector(int item)
-        => item < TrainedItemCount
-            ? Bundle.ItemVectors.AsSpan(item * VectorSize, VectorSize)
-            : Volatile.Read(ref _ingested)[item - TrainedItemCount].Vector;
+    /// <summary>The item's served vector, read from the index (the only copy; dequantized under float16/int8 storage).</summary>
+    public float[] ItemVector(int item)
+    {
+        float[] vector = new float[VectorSize];
+        Index.CopyVector(item, vector);
+        return vector;
+    }
 
     /// <summary>Training interactions of the item (its popularity); 0 for ingested items.</summary>
     public int PopularityOf(int item) => item < TrainedItemCount ? _popularity[item] : 0;

@@ -286,4 +286,18 @@ public sealed class ModelBundleTests : IDisposable
 
         node[parts[^1]] = value;
     }
+
+    [Fact]
+    public void Without_item_vectors_keeps_everything_else()
+    {
+        string directory = _temp.File("without-vectors");
+        ModelBundle bundle = ModelBundleWriter.Write(directory, BundleFixture.Motor());
+        ModelBundle trimmed = bundle.WithoutItemVectors();
+        Assert.Empty(trimmed.ItemVectors);
+        Assert.Equal(bundle.ItemCount, trimmed.ItemCount);
+        Assert.Same(bundle.UserVectors, trimmed.UserVectors);
+        Assert.Same(bundle.ItemTokens, trimmed.ItemTokens);
+        Assert.Same(bundle.Manifest, trimmed.Manifest);
+        Assert.Equal(bundle.ItemEncoderPath, trimmed.ItemEncoderPath);
+    }
 }
