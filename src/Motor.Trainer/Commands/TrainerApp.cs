@@ -62,6 +62,7 @@ public static class TrainerApp
         config.AddCommand<ExportCommand>("export").WithDescription("Write the model bundle (vectors, codebooks, tokens, item_encoder.onnx, manifest) of a trained run");
         config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Compute a bundle's metrics from the bundle alone (Core + ONNX Runtime)");
         config.AddCommand<DemoBundleCommand>("demo-bundle").WithDescription("Generate the synthetic demo dataset, train the demo model and export the bundle the service serves without configuration");
+        config.AddCommand<ScaleBenchCommand>("scale-bench").WithDescription("Time MOTOR-BPR or ID-BPR training steps at a synthetic catalog size (one JSON line)");
         config.AddCommand<PlotCommand>("plot").WithDescription("Draw each run's learning curve and the warm vs hybrid frontier of an experiment as PNGs");
     }
 
