@@ -12,10 +12,11 @@ public static class HealthProbe
 
     public static bool IsRequested(string[] args) => args.Length > 0 && args[0] == Command;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="timeout">How long the answer may take (2 s: under the image's HEALTHCHECK timeout of 3 s).</param>
+    public static async Task<int> RunAsync(string[] args, TimeSpan? timeout = null)
     {
         string url = args.Length > 1 ? args[1] : DefaultUrl;
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var client = new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(2) };
         try
         {
             using HttpResponseMessage response = await client.GetAsync(url);

@@ -38,7 +38,8 @@ public sealed class HealthProbeTests
         });
 
         Assert.True(HealthProbe.IsRequested(["healthcheck", $"http://127.0.0.1:{port}/health/live"]));
-        int exitCode = await HealthProbe.RunAsync(["healthcheck", $"http://127.0.0.1:{port}/health/live"]);
+        // A generous timeout: the first HTTP call of a busy test host can take seconds to start.
+        int exitCode = await HealthProbe.RunAsync(["healthcheck", $"http://127.0.0.1:{port}/health/live"], TimeSpan.FromSeconds(30));
         await serve.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(expectedExitCode, exitCode);
     }
