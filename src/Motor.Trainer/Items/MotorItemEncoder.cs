@@ -42,11 +42,13 @@ public sealed class MotorItemEncoder : ItemRepresentation
     /// <summary>
     /// Per modality a constant sparse ItemCount x table-rows matrix with a one at (item, token row) for each of the item's
     /// M tokens: S·table gives every item's Σ e_t and S·table² its Σ e_t² without materialising items x tokens x d.
+    /// Built on the first catalog-wide encoding (evaluation, export, graph backbones): a BPR/VBPR training step pools
+    /// only its batch and never needs it, which at 10M items saves gigabytes.
     /// </summary>
-    private readonly Tensor[] _pooling;
+    private Tensor[]? _pooling;
 
     /// <summary>Per modality the (item, token row) indices of <see cref="_pooling"/>, for the token-dropout variant.</summary>
-    private readonly Tensor[] _poolingIndices;
+    private Tensor[]? _poolingIndices;
 
     private readonly int _tableRows;
 
@@ -115,14 +117,6 @@ public sealed class MotorItemEncoder : ItemRepresentation
 
         // Assigned after registration on purpose: derived from token_rows, so not part of the saved state.
         _tableRows = tableRows;
-        _pooling = new Tensor[modalityCount];
-        _poolingIndices = new Tensor[modalityCount];
-        for (int modality = 0; modality < modalityCount; modality++)
-        {
-            _poolingIndices[modality] = PoolingIndices(rows, itemCount, tokensPerItem, modality * subspaceCount, subspaceCount, device);
-            using Tensor values = ones(_poolingIndices[modality].shape[1], ScalarType.Float32, device: device);
-            _pooling[modality] = sparse_coo_tensor(_poolingIndices[modality], values, [itemCount, tableRows]);
-        }
     }
 
     /// <summary>Builds the encoder over a tokenizer's table (ItemCount x modalities*M codes, modality-major).</summary>
@@ -236,7 +230,7 @@ public sealed class MotorItemEncoder : ItemRepresentation
             for (int modality = 0; modality < ModalityCount; modality++)
             {
                 Tensor table = _tokenTables[modality];
-                Tensor pooling = dropTokens ? DroppedPooling(modality, keptItems) : _pooling[modality];
+                Tensor pooling = dropTokens ? DroppedPooling(modality, keptItems) : PoolingMatrices()[modality];
                 sums[modality] = pooling.mm(table);
                 if (squares)
                 {
@@ -332,7 +326,8 @@ public sealed class MotorItemEncoder : ItemRepresentation
     /// </summary>
     private Tensor DroppedPooling(int modality, Tensor? keptItems)
     {
-        Tensor indices = _poolingIndices[modality];
+        _ = PoolingMatrices();
+        Tensor indices = _poolingIndices![modality];
         Tensor kept;
         if (Options.TokenDropout > 0)
         {
@@ -353,21 +348,47 @@ public sealed class MotorItemEncoder : ItemRepresentation
         return sparse_coo_tensor(indices, kept, [ItemCount, _tableRows]);
     }
 
-    private static Tensor PoolingIndices(long[] rows, int itemCount, int tokensPerItem, int firstToken, int tokenCount, Device? device)
+    /// <summary>The catalog-wide pooling matrices (built on first use, from token_rows, item-major entries).</summary>
+    private Tensor[] PoolingMatrices()
     {
-        long[] indices = new long[2L * itemCount * tokenCount];
-        long entries = (long)itemCount * tokenCount;
-        for (int item = 0; item < itemCount; item++)
+        if (_pooling is not null)
         {
-            for (int token = 0; token < tokenCount; token++)
-            {
-                long entry = ((long)item * tokenCount) + token;
-                indices[entry] = item;
-                indices[entries + entry] = rows[((long)item * tokensPerItem) + firstToken + token];
-            }
+            return _pooling;
         }
 
-        return tensor(indices, [2, entries], ScalarType.Int64, device ?? CPU);
+        using (no_grad())
+        {
+            var pooling = new Tensor[ModalityCount];
+            var indices = new Tensor[ModalityCount];
+            using Tensor items = arange(ItemCount, ScalarType.Int64, device: _tokenRows.device).repeat_interleave(SubspaceCount);
+            for (int modality = 0; modality < ModalityCount; modality++)
+            {
+                using Tensor columns = _tokenRows.narrow(1, modality * SubspaceCount, SubspaceCount).reshape(-1);
+                indices[modality] = stack([items, columns]).DetachFromDisposeScope();
+                using Tensor values = ones(indices[modality].shape[1], ScalarType.Float32, device: _tokenRows.device);
+                pooling[modality] = sparse_coo_tensor(indices[modality], values, [ItemCount, _tableRows]).DetachFromDisposeScope();
+            }
+
+            _poolingIndices = indices;
+            _pooling = pooling;
+            return pooling;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (Tensor tensor in (_pooling ?? []).Concat(_poolingIndices ?? []))
+            {
+                tensor.Dispose();
+            }
+
+            _pooling = null;
+            _poolingIndices = null;
+        }
+
+        base.Dispose(disposing);
     }
 }
 /// <summary>One TCN branch: first/second-order pooling of its token vectors, then the DCN-v2 cross layers.</summary>
