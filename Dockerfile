@@ -46,18 +46,23 @@ COPY src/Motor.Trainer/ src/Motor.Trainer/
 RUN dotnet publish src/Motor.Trainer -c Release -r linux-x64 --self-contained false --no-restore -p:MotorGpu=${MOTOR_GPU} -o /app \
     && mkdir -p /empty
 
+# ---- the demo bundle the api image serves without configuration (the service never trains) ----
+FROM publish-trainer AS demo-bundle
+RUN dotnet /app/Motor.Trainer.dll demo-bundle --out /demo-bundle
+
 # ---- trainer: writes bundles to /models (a volume); runs as the non-root app user ----
 FROM ${RUNTIME_IMAGE} AS trainer
 ARG APP_UID
 USER root
-WORKDIR /app
-COPY --from=publish-trainer /app .
+COPY --from=publish-trainer /app /app
 # Applies the glue patch once as root where the base's libstdc++ needs it (a no-op on noble), so the
 # non-root user never writes under /app.
-RUN dotnet Motor.Trainer.dll --help >/dev/null
+RUN dotnet /app/Motor.Trainer.dll --help >/dev/null
 COPY --from=publish-trainer --chown=${APP_UID}:${APP_UID} /empty /models
 COPY --from=publish-trainer --chown=${APP_UID}:${APP_UID} /empty /work
 ENV MOTOR_TORCH_THREADS=0
+# Run from the root so that commands name the volumes relatively: --out models/v2 --current models/current.
+WORKDIR /
 USER ${APP_UID}
 VOLUME ["/models"]
 ENTRYPOINT ["dotnet", "/app/Motor.Trainer.dll"]
@@ -68,9 +73,10 @@ FROM ${CUDA_IMAGE} AS trainer-gpu
 ARG APP_UID
 COPY --from=trainer /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && useradd --uid ${APP_UID} --no-create-home app
-WORKDIR /app
-COPY --from=publish-trainer /app .
+COPY --from=publish-trainer /app /app
 COPY --from=publish-trainer --chown=${APP_UID}:${APP_UID} /empty /models
+COPY --from=publish-trainer --chown=${APP_UID}:${APP_UID} /empty /work
+WORKDIR /
 USER ${APP_UID}
 VOLUME ["/models"]
 ENTRYPOINT ["dotnet", "/app/Motor.Trainer.dll"]
@@ -85,6 +91,7 @@ COPY --from=aspnet-runtime /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && useradd --uid ${APP_UID} --no-create-home app
 WORKDIR /app
 COPY --from=publish-api /app .
+COPY --from=demo-bundle /demo-bundle ./data-local/demo-bundle
 COPY --from=publish-api --chown=${APP_UID}:${APP_UID} /empty /data
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Motor__Store__EmbeddedPath=/data/motor-store.log
@@ -99,10 +106,12 @@ FROM ${ASPNET_IMAGE} AS api
 ARG APP_UID
 WORKDIR /app
 COPY --from=publish-api /app .
+COPY --from=demo-bundle /demo-bundle ./data-local/demo-bundle
 COPY --from=publish-api --chown=${APP_UID}:${APP_UID} /empty /data
 # Mount point of the bundle volume (read-only for the service).
 COPY --from=publish-api /empty /models
-# Motor:BundlePath empty serves the demo bundle shipped in /app/demo-bundle; mount a bundle and set it for real models.
+# Motor:BundlePath empty serves the demo bundle made in the demo-bundle stage (data-local/demo-bundle under /app);
+# mount a bundle and set Motor:BundlePath for real models.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     ASPNETCORE_ENVIRONMENT=Production \
     Motor__Store__EmbeddedPath=/data/motor-store.log

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Motor.Api.Serving;
 using Motor.Api.Tests.Faults;
 using Motor.Core.Bundles;
 
@@ -208,15 +207,28 @@ public sealed class ReloadTests(ApiEnvironment environment)
     }
 
     [Fact]
-    public async Task Without_a_configured_bundle_the_shipped_demo_bundle_is_served()
+    public async Task Without_a_configured_bundle_the_demo_bundle_is_served_once_it_exists()
     {
-        await using MotorApiFactory app = await environment.CreateEmbedded(new Dictionary<string, string?> { ["Motor:BundlePath"] = string.Empty }).StartAsync();
+        // As the README's first command: no Motor:BundlePath, the demo bundle made by motor-trainer demo-bundle.
+        string demo = Path.Combine(environment.Root, "demo", Guid.NewGuid().ToString("N")[..8], "demo-bundle");
+        await using MotorApiFactory app = environment.CreateEmbedded(new Dictionary<string, string?> { ["Motor:BundlePath"] = string.Empty, ["Motor:DemoBundlePath"] = demo });
         HttpClient client = app.CreateClient();
+        HttpResponseMessage waiting = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
+        Assert.Contains("demo-bundle", await waiting.Content.ReadAsStringAsync());
+
+        ApiEnvironment.CopyDirectory(environment.BundlePath, demo);
+        var clock = Stopwatch.StartNew();
+        while ((await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the demo bundle made after start was not served");
+            await Task.Delay(100);
+        }
+
         JsonElement model = await client.GetFromJsonAsync<JsonElement>("/v1/model");
-        Assert.Equal(DemoBundle.FolderName, model.GetProperty("version").GetString());
+        Assert.Equal(environment.Bundle.Manifest.Version, model.GetProperty("version").GetString());
         Assert.Equal("motor", model.GetProperty("manifest").GetProperty("itemRepresentation").GetString());
-        string user = ModelBundleReader.Load(DemoBundle.ShippedPath).UserExternalIds[0];
-        JsonElement recommendations = await client.GetFromJsonAsync<JsonElement>($"/v1/users/{user}/recommendations?k=5");
+        JsonElement recommendations = await client.GetFromJsonAsync<JsonElement>($"/v1/users/{environment.Bundle.UserExternalIds[0]}/recommendations?k=5");
         Assert.Equal(5, recommendations.GetProperty("items").GetArrayLength());
     }
 

@@ -7,8 +7,14 @@ public sealed class MotorOptions
 {
     public const string SectionName = "Motor";
 
-    /// <summary>Folder of the model bundle to serve. Empty: the demo bundle shipped with the service.</summary>
+    /// <summary>Folder of the model bundle to serve. Empty: <see cref="DemoBundlePath"/>.</summary>
     public string? BundlePath { get; set; }
+
+    /// <summary>
+    /// The demo bundle served when <see cref="BundlePath"/> is empty (relative to the working directory): made by
+    /// <c>motor-trainer demo-bundle</c>, which run-demo.sh (the README's first command) and the API image run.
+    /// </summary>
+    public string DemoBundlePath { get; set; } = "data-local/demo-bundle";
 
     public StoreOptions Store { get; set; } = new();
 

@@ -6,7 +6,7 @@ namespace Motor.Api.Serving;
 
 /// <summary>
 /// Brings the service up in the background so that /health/live answers at once: start the store (replay or sync),
-/// find the bundle (configured, or the demo bundle shipped with the service), load and warm it up. Readiness turns
+/// find the bundle (configured, or the demo bundle of Motor:DemoBundlePath), load and warm it up. Readiness turns
 /// healthy at the end. A bundle that cannot be loaded yet (a pod that starts before the trainer has written it, a
 /// volume still being filled) is tried again with backoff until it loads or an admin reload loads another; readiness
 /// and the log say what is wrong and when the next try is.
@@ -59,9 +59,10 @@ public sealed class ServingStartup(
         string? bundlePath = options.Value.BundlePath;
         if (string.IsNullOrWhiteSpace(bundlePath))
         {
-            bundlePath = DemoBundle.ShippedPath;
+            bundlePath = Path.GetFullPath(options.Value.DemoBundlePath);
             logger.LogInformation(
-                "No bundle configured (Motor:BundlePath is empty): serving the demo bundle shipped with the service, a small model on a synthetic dataset. Set Motor:BundlePath to a bundle exported by motor-trainer");
+                "No bundle configured (Motor:BundlePath is empty): serving the demo bundle {DemoBundlePath}, a small model on a synthetic dataset made by motor-trainer demo-bundle (./run-demo.sh makes it when missing). Set Motor:BundlePath to a bundle exported by motor-trainer",
+                bundlePath);
         }
 
         await LoadUntilServingAsync(bundlePath, stoppingToken);

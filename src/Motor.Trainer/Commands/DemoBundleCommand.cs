@@ -9,7 +9,7 @@ namespace Motor.Trainer.Commands;
 public sealed class DemoBundleSettings : CommandSettings
 {
     [CommandOption("--out <DIR>")]
-    [Description("Bundle folder to write (replaced if it exists); the service's copy is src/Motor.Api/demo-bundle")]
+    [Description("Bundle folder to write (replaced if it exists); run-demo.sh writes src/Motor.Api/data-local/demo-bundle")]
     public string? Out { get; set; }
 
     [CommandOption("--current <LINK>")]
@@ -21,13 +21,13 @@ public sealed class DemoBundleSettings : CommandSettings
     public string? Work { get; set; }
 
     public override ValidationResult Validate()
-        => string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out: required (the bundle folder, e.g. src/Motor.Api/demo-bundle)") : ValidationResult.Success();
+        => string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out: required (the bundle folder, e.g. src/Motor.Api/data-local/demo-bundle)") : ValidationResult.Success();
 }
 
 /// <summary>
 /// <c>demo-bundle --out DIR</c>: generates the synthetic demo dataset, trains the demo model on CPU and exports its
-/// bundle. This is how the bundle that the service serves without configuration (src/Motor.Api/demo-bundle) is made;
-/// a trainer test regenerates it and compares.
+/// bundle. This is how the bundle that the service serves without configuration (Motor:DemoBundlePath) is made;
+/// a trainer test runs it twice and compares.
 /// </summary>
 public sealed class DemoBundleCommand(IAnsiConsole console) : Command<DemoBundleSettings>
 {

@@ -9,7 +9,7 @@ namespace Motor.Trainer.Demo;
 
 /// <summary>
 /// The demo model: a small MOTOR BPR model trained on CPU on the generated <see cref="DemoDataset"/>. Its bundle is the one
-/// the service serves without configuration (src/Motor.Api/demo-bundle, made by <c>motor-trainer demo-bundle</c>); the
+/// the service serves without configuration (Motor:DemoBundlePath, made by <c>motor-trainer demo-bundle</c>); the
 /// API tests train the same configuration on a smaller dataset.
 /// </summary>
 public static class DemoBundleTrainer

@@ -4,7 +4,7 @@
 # local redis-server. Loopback only; every step is bounded in time; whatever it started is stopped on exit.
 #
 # Usage: tests/Motor.Benchmarks/load/run-load-test.sh [options]
-#   --bundle DIR        serve this bundle (default: a tiktok bundle found under models/ or runs/, else the shipped demo one)
+#   --bundle DIR        serve this bundle (default: a tiktok bundle found under models/ or runs/, else the demo bundle)
 #   --data DIR          no bundle found: train a MOTOR-BPR bundle on this dataset folder with motor-trainer (e.g. ../shared/data/tiktok)
 #   --duration S        seconds per measured wrk run (default 30)
 #   --connections N     connections of the recommendation run (default 64)
@@ -94,11 +94,13 @@ if [[ -z "$BUNDLE" && -n "$DATA" ]]; then
     --epochs 40 --device cpu --out "$REPO/runs/loadtest-$(basename "$DATA")-bpr-motor" --export "$BUNDLE" > "$OUT/train.log" 2>&1 \
     || { tail -5 "$OUT/train.log" >&2; exit 1; }
 fi
-if [[ -n "$BUNDLE" ]]; then
-  log "serving bundle $BUNDLE"
-else
-  log "no tiktok bundle under models/ or runs/ and no --data: serving the demo bundle shipped with the service"
+if [[ -z "$BUNDLE" ]]; then
+  BUNDLE="$OUT/demo-bundle"
+  log "no tiktok bundle under models/ or runs/ and no --data: making the demo bundle with motor-trainer demo-bundle"
+  dotnet run --project "$REPO/src/Motor.Trainer" -c Release -- demo-bundle --out "$BUNDLE" > "$OUT/demo-bundle.log" 2>&1 \
+    || { tail -5 "$OUT/demo-bundle.log" >&2; exit 1; }
 fi
+log "serving bundle $BUNDLE"
 
 # --- build -----------------------------------------------------------------------------------------------------
 log "building Motor.Api (Release) into $ARTIFACTS"
