@@ -87,10 +87,9 @@ public static class ModelApi
         catch (Exception exception) when (exception is BundleException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or InvalidOperationException)
         {
             // In the caller's terms: the path as they gave it, never the server's resolution of it.
-            string resolved = Path.GetFullPath(path);
             string detail = exception is DirectoryNotFoundException or FileNotFoundException
                 ? $"no bundle at '{path}' (its folder or manifest.json does not exist on the server)"
-                : exception.Message.Replace(BundleLink.Resolve(path), path, StringComparison.Ordinal).Replace(resolved, path, StringComparison.Ordinal);
+                : ModelHost.HidePath(exception.Message, path, path);
             return TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The bundle cannot be loaded");
         }
 

@@ -66,7 +66,7 @@ public sealed class BundleWatcher(ModelHost host, BundleWatchState state, IOptio
                         }
 
                         failedHash = hash;
-                        state.Wait($"the changed bundle '{ModelHost.BundleName(folder)}' cannot be loaded ({exception.Message.Replace(folder, ModelHost.BundleName(folder), StringComparison.Ordinal)}); still serving {model.Version}, next try in {failureBackoff.TotalSeconds:0} s");
+                        state.Wait($"the changed bundle '{ModelHost.BundleName(folder)}' cannot be loaded ({ModelHost.HidePath(exception.Message, path, ModelHost.BundleName(folder))}); still serving {model.Version}, next try in {failureBackoff.TotalSeconds:0} s");
                         delay = failureBackoff;
                         failureBackoff = TimeSpan.FromTicks(Math.Min(failureBackoff.Ticks * 2, s_longestFailureRetry.Ticks));
                     }

@@ -64,6 +64,20 @@ public sealed class ModelHost : IDisposable
     /// <summary>The bundle's folder name: what status texts that anonymous callers see name, instead of a server path.</summary>
     public static string BundleName(string bundlePath) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)));
 
+    /// <summary>
+    /// <paramref name="message"/> with every server spelling of <paramref name="bundlePath"/> (the folder a link names,
+    /// the full path, the path as configured) replaced by <paramref name="shownAs"/>: the one rule for what callers see.
+    /// </summary>
+    public static string HidePath(string message, string bundlePath, string shownAs)
+    {
+        foreach (string spelling in new[] { BundleLink.Resolve(bundlePath), Path.GetFullPath(bundlePath), bundlePath }.Distinct().OrderByDescending(text => text.Length))
+        {
+            message = message.Replace(spelling, shownAs, StringComparison.Ordinal);
+        }
+
+        return message;
+    }
+
     /// <summary>Loads <paramref name="bundlePath"/> beside the live model and swaps atomically; the live model stays on any error.</summary>
     /// <exception cref="BundleException">The bundle is missing, damaged or does not match its manifest.</exception>
     public async Task<ServingModel> LoadAsync(string bundlePath, CancellationToken cancellationToken)
@@ -129,7 +143,7 @@ public sealed class ModelHost : IDisposable
                 throw;
             }
 
-            _status = $"failed to load bundle '{BundleName(bundlePath)}': {exception.Message.Replace(bundlePath, BundleName(bundlePath), StringComparison.Ordinal)}";
+            _status = $"failed to load bundle '{BundleName(bundlePath)}': {HidePath(exception.Message, bundlePath, BundleName(bundlePath))}";
             throw;
         }
         finally
@@ -157,7 +171,7 @@ public sealed class ModelHost : IDisposable
             IVectorIndex index = _indexFactory(bundle.ItemVectors, bundle.ItemCount, bundle.VectorSize);
 
             // One copy of each item vector: the index owns them from here on, the bundle's array is let go.
-            var model = new ServingModel(bundle.WithoutItemVectors(), index, session, manifestHash);
+            var model = new ServingModel(bundle with { ItemVectors = [] }, index, session, manifestHash);
             model.WarmUp();
             return model;
         }

@@ -63,7 +63,7 @@ public sealed class ServingModel : IDisposable
         _popularItems = Enumerable.Range(0, bundle.ItemCount).OrderByDescending(item => _popularity[item]).ThenBy(item => item).ToArray();
     }
 
-    /// <summary>The bundle without its item vectors (<see cref="ModelBundle.WithoutItemVectors"/>): those live in <see cref="Index"/>.</summary>
+    /// <summary>The bundle without its item vectors (<c>ItemVectors</c> is empty): those live in <see cref="Index"/>.</summary>
     public ModelBundle Bundle { get; }
 
     public BundleManifest Manifest => Bundle.Manifest;

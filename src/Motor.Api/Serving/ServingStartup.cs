@@ -92,7 +92,7 @@ public sealed class ServingStartup(
             catch (Exception exception)
             {
                 // Callers of /health/ready see the bundle's name, not the server's paths.
-                string reason = exception.Message.Replace(Path.GetFullPath(bundlePath), bundleName, StringComparison.Ordinal).Replace(bundlePath, bundleName, StringComparison.Ordinal);
+                string reason = ModelHost.HidePath(exception.Message, bundlePath, bundleName);
                 if (host.Current is null)
                 {
                     host.SetStatus($"no model loaded: bundle '{bundleName}' cannot be loaded yet ({reason}); attempt {attempt}, next in {delay.TotalSeconds:0} s");

@@ -46,10 +46,18 @@ public static class BundleLink
     [DllImport("libc", SetLastError = true)]
     private static extern int rename(string oldPath, string newPath);
 
-    /// <summary>The folder <paramref name="path"/> finally names, links followed; the path itself when it is no link.</summary>
+    /// <summary>The folder <paramref name="path"/> finally names, links followed; the path itself when it is no link or does not exist.</summary>
     public static string Resolve(string path)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        return new DirectoryInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        try
+        {
+            return new DirectoryInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (IOException)
+        {
+            // Nothing there (yet), or a link whose target is gone: the path itself; loading it says what is missing.
+            return full;
+        }
     }
 }

@@ -3,8 +3,11 @@ using Motor.Core.Tokenization;
 
 namespace Motor.Core.Bundles;
 
-/// <summary>A model bundle's files, loaded and verified (ARCHITECTURE.md, "The model bundle").</summary>
-public sealed class ModelBundle
+/// <summary>
+/// A model bundle's files, loaded and verified (ARCHITECTURE.md, "The model bundle"). A record so that a server whose
+/// search index has taken the item vectors can keep the rest without them: <c>bundle with { ItemVectors = [] }</c>.
+/// </summary>
+public sealed record ModelBundle
 {
     public required string DirectoryPath { get; init; }
 
@@ -42,23 +45,4 @@ public sealed class ModelBundle
 
     /// <summary>Full path of item_encoder.onnx; null for ID-based bundles (no cold-start ingestion).</summary>
     public string? ItemEncoderPath { get; init; }
-
-    /// <summary>
-    /// This bundle with an empty <see cref="ItemVectors"/>, everything else shared: for a server whose search index has
-    /// taken its own copy of the item vectors, so that the process keeps one copy, not two.
-    /// </summary>
-    public ModelBundle WithoutItemVectors() => new()
-    {
-        DirectoryPath = DirectoryPath,
-        Manifest = Manifest,
-        UserVectors = UserVectors,
-        ItemVectors = [],
-        TrainingItemsByUser = TrainingItemsByUser,
-        UserExternalIds = UserExternalIds,
-        ItemExternalIds = ItemExternalIds,
-        Codebooks = Codebooks,
-        FeatureMeans = FeatureMeans,
-        ItemTokens = ItemTokens,
-        ItemEncoderPath = ItemEncoderPath,
-    };
 }

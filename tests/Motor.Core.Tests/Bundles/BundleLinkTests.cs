@@ -51,5 +51,9 @@ public sealed class BundleLinkTests : IDisposable
     public void Resolve_of_a_plain_folder_is_the_folder()
         => Assert.Equal(_temp.Path.TrimEnd('/'), BundleLink.Resolve(_temp.Path + "/"));
 
+    [Fact]
+    public void Resolve_of_a_missing_path_is_the_path()
+        => Assert.Equal(Path.Combine(_temp.Path, "not-yet"), BundleLink.Resolve(Path.Combine(_temp.Path, "not-yet")));
+
     public void Dispose() => _temp.Dispose();
 }

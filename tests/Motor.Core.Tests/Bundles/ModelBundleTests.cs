@@ -292,7 +292,7 @@ public sealed class ModelBundleTests : IDisposable
     {
         string directory = _temp.File("without-vectors");
         ModelBundle bundle = ModelBundleWriter.Write(directory, BundleFixture.Motor());
-        ModelBundle trimmed = bundle.WithoutItemVectors();
+        ModelBundle trimmed = bundle with { ItemVectors = [] };
         Assert.Empty(trimmed.ItemVectors);
         Assert.Equal(bundle.ItemCount, trimmed.ItemCount);
         Assert.Same(bundle.UserVectors, trimmed.UserVectors);
