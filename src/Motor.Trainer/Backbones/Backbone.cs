@@ -40,8 +40,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
         _isolatedItems = tensor(isolated, [context.ItemCount, 1], device: context.Device);
     }
 
-    /// <summary>See <see cref="ColdServingRule.Boost"/>.</summary>
-    public float ColdBoost { get; }
+    /// <summary>See <see cref="ColdServingRule.Boost"/>. Settable: <c>--cold-boost auto</c> chooses it on validation after training.</summary>
+    public float ColdBoost { get; set; }
 
     /// <summary>Items x 1, true for items without training interactions (isolated nodes of a graph backbone).</summary>
     protected Tensor IsolatedItems => _isolatedItems;

@@ -105,9 +105,9 @@ public class ModelSettings : TorchOutputSettings
     public double ColdDropout { get; set; }
 
     [CommandOption("--cold-boost <FACTOR>")]
-    [Description("MOTOR: serving-time factor on the vectors of items without training interactions (calibration against the catalog); 1 = none")]
-    [DefaultValue(1.0)]
-    public double ColdBoost { get; set; } = 1;
+    [Description("MOTOR: serving-time factor on the vectors of items without training interactions (calibration against the catalog); 1 = none; auto = chosen on the hold-out's validation (needs --cold-items)")]
+    [DefaultValue("1")]
+    public string ColdBoost { get; set; } = "1";
 
     [CommandOption("--cold-items <FRACTION>")]
     [Description("Item hold-out cold start: share of items removed from training (e.g. 0.2); 0 = off")]
@@ -176,7 +176,8 @@ public class ModelSettings : TorchOutputSettings
             },
             ColdRule = ColdRule is null ? null : ColdRule.Trim().ToLowerInvariant(),
             ColdDropout = motor ? ColdDropout : 0,
-            ColdBoost = motor ? ColdBoost : 1,
+            ColdBoost = motor && !ChoosesColdBoost ? ParseColdBoost(ColdBoost) : 1,
+            ChooseColdBoost = motor && ChoosesColdBoost,
             ColdItems = ColdItems,
             Training = new TrainingOptions
             {
@@ -188,6 +189,13 @@ public class ModelSettings : TorchOutputSettings
             },
         };
     }
+
+    private bool ChoosesColdBoost => ColdBoost.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
+
+    private static double ParseColdBoost(string value)
+        => double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double boost)
+            ? boost
+            : throw new ArgumentException($"--cold-boost: expected a number or auto, got '{value}'");
 
     public static Items.TcnOrder ParseOrder(string value) => value.Trim().ToLowerInvariant() switch
     {

@@ -83,11 +83,19 @@ public static class BundleExporter
 
                 encoderFile = Path.Combine(Path.GetTempPath(), $"motor-encoder-{Guid.NewGuid():N}.onnx");
                 ItemEncoderExporter.Write(onnx, encoderFile);
-                difference = CompareWithTorch(model, tokenizer.Tokens, encoderFile, encoderInputs, items.Columns, training);
+                (difference, float[] encoded) = CompareWithTorch(model, tokenizer.Tokens, encoderFile, encoderInputs, items.Columns, training);
                 log?.Invoke($"item encoder: ONNX Runtime vs TorchSharp on all {dataset.ItemCount} items: max abs difference {difference:E2}");
                 if (difference > EncoderTolerance)
                 {
                     throw new InvalidOperationException($"export: ONNX encoder differs from the TorchSharp model by {difference:E2} (> {EncoderTolerance:E0}); not writing the bundle");
+                }
+
+                // The run's items without training interactions were evaluated with the run's cold-item rule: the encoder that
+                // the API runs for new items must give them the same vectors, or ingested items would be served differently.
+                double fromRun = MaxDifferenceOnRows(encoded, items.Values, items.Columns, training.ColdItems);
+                if (fromRun > EncoderTolerance)
+                {
+                    throw new InvalidOperationException($"export: the item encoder's vectors of the {training.ColdItems.Length} items without training interactions differ from the run's by {fromRun:E2} (> {EncoderTolerance:E0}): the run's cold-item rule (config.json coldRule, servedColdBoost) was not rebuilt; not writing the bundle");
                 }
             }
 
@@ -154,7 +162,23 @@ public static class BundleExporter
     }
 
     /// <summary>Max |ONNX Runtime − TorchSharp| over every value of every catalog item.</summary>
-    private static double CompareWithTorch(Backbone model, Motor.Core.Tokenization.TokenTable tokens, string encoderFile, IReadOnlyList<string> inputs, int vectorSize, InteractionDataset training)
+    private static double MaxDifferenceOnRows(float[] actual, float[] expected, int columns, IEnumerable<int> rows)
+    {
+        double max = 0;
+        foreach (int row in rows)
+        {
+            for (int column = 0; column < columns; column++)
+            {
+                int index = (row * columns) + column;
+                max = Math.Max(max, Math.Abs(expected[index] - actual[index]));
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>The largest ONNX-vs-TorchSharp difference over every catalog item, and the ONNX vectors (items x vector size).</summary>
+    private static (double MaxDifference, float[] Encoded) CompareWithTorch(Backbone model, Motor.Core.Tokenization.TokenTable tokens, string encoderFile, IReadOnlyList<string> inputs, int vectorSize, InteractionDataset training)
     {
         float[] expected;
         using (no_grad())
@@ -180,13 +204,7 @@ public static class BundleExporter
 
         using ItemEncoderSession session = ItemEncoderSession.Open(encoderFile, inputs, tokens.TokensPerItem, vectorSize, ExecutionProviderPreference.Cpu);
         float[] actual = session.Encode(codes, features, tokens.ItemCount);
-        double max = 0;
-        for (int index = 0; index < expected.Length; index++)
-        {
-            max = Math.Max(max, Math.Abs(expected[index] - actual[index]));
-        }
-
-        return max;
+        return (MaxDifferenceOnRows(actual, expected, vectorSize, Enumerable.Range(0, tokens.ItemCount)), actual);
     }
 
     private static IReadOnlyList<BundleModality> Modalities(InteractionDataset dataset, TokenizerResult? tokenizer)

@@ -55,6 +55,11 @@ public sealed class TrainingRunDirectory
             RegWeight = Double(root, "regWeight", configPath),
             Layers = Int(root, "layers", configPath),
             ColdItems = Double(root, "coldItems", configPath),
+
+            // The serving rule of items without interactions is part of the model: the export must build the rule the run
+            // was evaluated with (runs written before these fields existed used the defaults).
+            ColdRule = OptionalString(root, "coldRule", configPath),
+            ColdBoost = OptionalDouble(root, "servedColdBoost", configPath) ?? OptionalDouble(root, "coldBoost", configPath) ?? 1,
             Training = new TrainingOptions
             {
                 Seed = Int(root, "seed", configPath),
@@ -144,6 +149,12 @@ public sealed class TrainingRunDirectory
         JsonElement value = Field(root, name, path);
         return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new DatasetFormatException(path, $"field '{name}' must be a string");
     }
+
+    private static string? OptionalString(JsonElement root, string name, string path)
+        => root.TryGetProperty(name, out _) ? String(root, name, path) : null;
+
+    private static double? OptionalDouble(JsonElement root, string name, string path)
+        => root.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number ? Double(root, name, path) : null;
 
     private static int Int(JsonElement root, string name, string path)
     {

@@ -65,14 +65,14 @@ public static class ColdStartReport
     public static string Markdown(IReadOnlyList<ExperimentRow> grid, IReadOnlyList<Entry> entries, IReadOnlyList<Dictionary<string, object>> comparisons)
     {
         var markdown = new StringBuilder();
-        markdown.AppendLine("Cold-start views per run (Recall@20; hybrid = cold-test items' interactions with the whole catalog ranked, the headline; cold = among cold-test items only; warm = warm test interactions among warm items; overall = all test interactions, whole catalog; natural = test interactions of items never in any training split; hybrid-valid = the hybrid view on cold-valid items, used for choices):");
+        markdown.AppendLine("Cold-start views per run (Recall@20; hybrid = cold-test items' interactions with the whole catalog ranked, the headline; cold = among cold-test items only; warm = warm test interactions among warm items; overall = all test interactions, whole catalog; natural = test interactions of items never in any training split; hybrid-valid = the hybrid view on cold-valid items, used for choices; cold boost = the factor MOTOR serves items without interactions at, configured or chosen on validation by --cold-boost auto):");
         markdown.AppendLine();
-        markdown.AppendLine("| run | seed | hybrid | cold | warm | overall | natural | hybrid-valid | warm valid | best epoch |");
-        markdown.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        markdown.AppendLine("| run | seed | hybrid | cold | warm | overall | natural | hybrid-valid | warm valid | cold boost | best epoch |");
+        markdown.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (ExperimentRow row in grid.Where(row => row.Metrics.ColdStart is not null))
         {
             ColdStartViews v = row.Metrics.ColdStart!;
-            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {row.Metrics.Backbone} {row.Metrics.Variant} | {row.Seed} | **{F(v.Hybrid[Metric])}** | {F(v.Cold[Metric])} | {F(v.Warm[Metric])} | {F(v.Overall[Metric])} | {F(v.Natural[Metric])} | {F(v.HybridValid[Metric])} | {F(row.Metrics.Valid[Metric])} | {row.Metrics.BestEpoch} / {row.Metrics.Epochs} |");
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {row.Metrics.Backbone} {row.Metrics.Variant} | {row.Seed} | **{F(v.Hybrid[Metric])}** | {F(v.Cold[Metric])} | {F(v.Warm[Metric])} | {F(v.Overall[Metric])} | {F(v.Natural[Metric])} | {F(v.HybridValid[Metric])} | {F(row.Metrics.Valid[Metric])} | {(row.Metrics.ServedColdBoost is double boost ? boost.ToString("0.##", CultureInfo.InvariantCulture) : "–")} | {row.Metrics.BestEpoch} / {row.Metrics.Epochs} |");
         }
 
         markdown.AppendLine();
@@ -109,7 +109,7 @@ public static class ColdStartReport
         if (boosts.Length > 0)
         {
             markdown.AppendLine();
-            markdown.AppendLine("Serving-time cold boost on validation only (mean over seeds of hybrid-valid / overall-valid Recall@20; overall-valid ranks the whole catalog for warm valid and cold-valid interactions together; the runs above are served at the boost in their configuration):");
+            markdown.AppendLine("Serving-time cold boost on validation only (mean over seeds of hybrid-valid / overall-valid Recall@20; overall-valid ranks the whole catalog for warm valid and cold-valid interactions together; the runs above are served at the boost of their \"cold boost\" column):");
             markdown.AppendLine();
             markdown.Append(boosts);
         }

@@ -35,8 +35,14 @@ public sealed record RunConfig
     /// <summary>See <see cref="BackboneContext.ColdDropout"/>.</summary>
     public double ColdDropout { get; init; }
 
-    /// <summary>See <see cref="ColdServingRule.Boost"/>.</summary>
+    /// <summary>See <see cref="ColdServingRule.Boost"/>; the boost trained with (and served, unless <see cref="ChooseColdBoost"/>).</summary>
     public double ColdBoost { get; init; } = 1;
+
+    /// <summary>
+    /// <c>--cold-boost auto</c>: after training, serve the boost of <see cref="TrainingRun.ColdBoosts"/> with the best
+    /// overall-valid Recall@20 (warm valid and cold-valid interactions, whole catalog); needs a hold-out (<see cref="ColdItems"/>).
+    /// </summary>
+    public bool ChooseColdBoost { get; init; }
 
     /// <summary>Share of items held out for the item cold-start protocol; 0 = off.</summary>
     public double ColdItems { get; init; }
@@ -94,6 +100,11 @@ public sealed record RunConfig
         if (ColdItems is < 0 or >= 1)
         {
             throw new ArgumentException($"--cold-items: must be in [0, 1), got {ColdItems}");
+        }
+
+        if (ChooseColdBoost && !(ColdItems > 0))
+        {
+            throw new ArgumentException("--cold-boost auto: the boost is chosen on the hold-out's cold-valid items, so it needs --cold-items (e.g. 0.2)");
         }
 
         Encoder.Validate();

@@ -45,6 +45,10 @@ public sealed record RunMetrics
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ColdBoostPoint>? ColdBoostCurve { get; init; }
 
+    /// <summary>MOTOR: the cold boost the run's vectors (and its export) serve: the configured one, or the one chosen by <c>--cold-boost auto</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ServedColdBoost { get; init; }
+
     /// <summary>Training plus evaluation, per epoch.</summary>
     public required double SecondsPerEpoch { get; init; }
 

@@ -93,14 +93,38 @@ public static class TrainingRun
             ? null
             : vectors => ColdStartEvaluation.HybridValid(new DotProductScorer(vectors.Users, vectors.Items), holdout);
         using TrainingOutcome outcome = BackboneTrainer.Train(model, training.TrainByUser, training.ValidByUser, config.Training, device.Device, onEpoch, holdoutMonitor);
-        var scorer = new DotProductScorer(outcome.BestVectors.Users, outcome.BestVectors.Items);
+
+        // The serving-time calibration of items without interactions, on validation only, before any test number is read.
+        List<ColdBoostPoint>? boostCurve = null;
+        double servedBoost = config.ColdBoost;
+        MetricSet? hybridValid = outcome.BestHoldoutValid;
+        ServingVectors? reboosted = null;
+        if (holdout is not null && config.IsMotor)
+        {
+            boostCurve = ColdBoostCurve(outcome.BestVectors, training, holdout, config.ColdBoost);
+            if (config.ChooseColdBoost)
+            {
+                servedBoost = ChooseColdBoost(boostCurve);
+                model.ColdBoost = (float)servedBoost;
+                using (no_grad())
+                {
+                    reboosted = model.ComputeServingVectors();
+                }
+
+                hybridValid = null;
+                log?.Invoke($"cold boost chosen on validation: {servedBoost} (overall-valid Recall@20 {boostCurve.First(point => point.Boost == servedBoost).OverallValid:F4})");
+            }
+        }
+
+        using ServingVectors? ownedServed = reboosted;
+        ServingVectors served = reboosted ?? outcome.BestVectors;
+        var scorer = new DotProductScorer(served.Users, served.Items);
         MetricSet test = RankingEvaluator.Evaluate(scorer, training.TrainByUser, training.TestByUser);
         MetricSet coldNatural = RankingEvaluator.Evaluate(scorer, training.TrainByUser, ColdStartTargets.Natural(training));
-        // The hybrid-valid metrics were measured by the monitor at the best-valid epoch.
-        ColdStartViews? coldStart = holdout is null ? null : ColdStartEvaluation.Evaluate(scorer, dataset, holdout, hybridValid: outcome.BestHoldoutValid);
+        // The hybrid-valid metrics were measured by the monitor at the best-valid epoch (again here when the boost was chosen).
+        ColdStartViews? coldStart = holdout is null ? null : ColdStartEvaluation.Evaluate(scorer, dataset, holdout, hybridValid: hybridValid);
         Dictionary<string, ColdStartViews>? baselines = null;
         double? mapperRidge = null;
-        List<ColdBoostPoint>? boostCurve = null;
         if (holdout is not null)
         {
             log?.Invoke("cold-start baselines");
@@ -124,11 +148,6 @@ public static class TrainingRun
                     mapperRidge = ridge;
                 }
             }
-
-            if (config.IsMotor)
-            {
-                boostCurve = ColdBoostCurve(outcome.BestVectors, training, holdout, config.ColdBoost);
-            }
         }
 
         total.Stop();
@@ -147,6 +166,7 @@ public static class TrainingRun
             Baselines = baselines,
             MapperRidgeWeight = mapperRidge,
             ColdBoostCurve = boostCurve,
+            ServedColdBoost = config.IsMotor ? servedBoost : null,
             SecondsPerEpoch = outcome.TrainSecondsPerEpoch + outcome.EvalSecondsPerEpoch,
             TrainSecondsPerEpoch = outcome.TrainSecondsPerEpoch,
             EvalSecondsPerEpoch = outcome.EvalSecondsPerEpoch,
@@ -160,12 +180,14 @@ public static class TrainingRun
 
         if (outputDirectory is not null)
         {
-            File.WriteAllText(Path.Combine(outputDirectory, ConfigFileName), JsonSerializer.Serialize(metrics.Config, JsonOptions));
+            // config.json also names the boost the run serves, which the export builds into the item encoder.
+            var savedConfig = new Dictionary<string, object>(metrics.Config) { ["servedColdBoost"] = servedBoost };
+            File.WriteAllText(Path.Combine(outputDirectory, ConfigFileName), JsonSerializer.Serialize(savedConfig, JsonOptions));
             File.WriteAllText(Path.Combine(outputDirectory, MetricsFileName), JsonSerializer.Serialize(metrics, JsonOptions));
             File.WriteAllText(Path.Combine(outputDirectory, HistoryFileName), JsonSerializer.Serialize(outcome.History, JsonOptions));
             model.save(Path.Combine(outputDirectory, WeightsFileName));
-            WriteVectors(Path.Combine(outputDirectory, UserVectorsFileName), outcome.BestVectors.Users);
-            WriteVectors(Path.Combine(outputDirectory, ItemVectorsFileName), outcome.BestVectors.Items);
+            WriteVectors(Path.Combine(outputDirectory, UserVectorsFileName), served.Users);
+            WriteVectors(Path.Combine(outputDirectory, ItemVectorsFileName), served.Items);
         }
 
         return metrics;
@@ -215,8 +237,15 @@ public static class TrainingRun
         return tensor(values, [dataset.ItemCount, width], ScalarType.Float32, device);
     }
 
-    /// <summary>Factors tried by <see cref="ColdBoostCurve"/>.</summary>
-    public static readonly double[] ColdBoosts = [0.5, 1, 1.25, 1.5, 2, 3];
+    /// <summary>Factors tried by <see cref="ColdBoostCurve"/> (and by <c>--cold-boost auto</c>).</summary>
+    public static readonly double[] ColdBoosts = [0.5, 1, 1.25, 1.5, 1.75, 2, 2.5, 3];
+
+    /// <summary>
+    /// <c>--cold-boost auto</c>: the boost with the highest overall-valid Recall@20, i.e. the best ranking of the whole catalog
+    /// for the validation interactions of old and new items together; a tie goes to the smaller boost.
+    /// </summary>
+    public static double ChooseColdBoost(IReadOnlyList<ColdBoostPoint> curve)
+        => curve.OrderByDescending(point => point.OverallValid).ThenBy(point => point.Boost).First().Boost;
 
     /// <summary>
     /// Validation only: hybrid-valid and overall-valid Recall@20 if the items without training interactions were served
@@ -340,7 +369,7 @@ public static class TrainingRun
             ["coldItems"] = config.ColdItems,
             ["coldRule"] = config.EffectiveColdRule,
             ["coldDropout"] = config.ColdDropout,
-            ["coldBoost"] = config.ColdBoost,
+            ["coldBoost"] = config.ChooseColdBoost ? "auto" : config.ColdBoost,
         };
         if (config.IsMotor)
         {

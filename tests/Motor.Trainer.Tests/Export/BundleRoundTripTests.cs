@@ -5,6 +5,7 @@ using Motor.Core.Bundles;
 using Motor.Core.Datasets;
 using Motor.Core.Features;
 using Motor.Trainer.Devices;
+using Motor.Trainer.Export;
 using Motor.Trainer.Items;
 using Motor.Trainer.Tests.Training;
 using Motor.Trainer.Training;
@@ -71,6 +72,40 @@ public sealed class BundleRoundTripTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void AutoColdBoostIsChosenOnValidationAndTheExportServesTheRunsRule()
+    {
+        string data = WriteDatasetFolder();
+        string run = Path.Combine(_directory, "run");
+        InteractionDataset dataset = DatasetLoader.Load(data);
+
+        // A rule and a boost other than the defaults: the export must rebuild both from the run folder.
+        RunMetrics metrics = TrainingRun.Execute(dataset, SmallConfig("lightgcn", "motor") with { ColdItems = 0.25, ColdRule = "layer-mean", ChooseColdBoost = true }, TorchDevice.CpuDevice, run);
+
+        Assert.NotNull(metrics.ColdBoostCurve);
+        Assert.Equal(TrainingRun.ColdBoosts, metrics.ColdBoostCurve!.Select(point => point.Boost));
+        double best = metrics.ColdBoostCurve!.Max(point => point.OverallValid);
+        Assert.Equal(metrics.ColdBoostCurve!.Where(point => point.OverallValid == best).Min(point => point.Boost), metrics.ServedColdBoost);
+        JsonElement config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, TrainingRun.ConfigFileName))).RootElement;
+        Assert.Equal("auto", config.GetProperty("coldBoost").GetString());
+        Assert.Equal(metrics.ServedColdBoost, config.GetProperty("servedColdBoost").GetDouble());
+        TrainingRunDirectory loadedRun = TrainingRunDirectory.Load(run);
+        Assert.Equal("layer-mean", loadedRun.Config.ColdRule);
+        Assert.Equal(metrics.ServedColdBoost, loadedRun.Config.ColdBoost);
+
+        // The export checks that its encoder gives the items without training interactions the run's vectors, which it
+        // can only do with the run's rule and boost rebuilt.
+        (int exportCode, string exportOut, string exportErr) = CliTests.Run(["export", "--run", run, "--data", data, "--out", Path.Combine(_directory, "models", "v1")]);
+        Assert.True(exportCode == 0, exportErr);
+        output.WriteLine(exportOut);
+
+        // A run folder whose config names another boost than the one its vectors were served with is refused at export.
+        File.WriteAllText(Path.Combine(run, TrainingRun.ConfigFileName), config.ToString()!.Replace("\"servedColdBoost\": " + config.GetProperty("servedColdBoost").GetRawText(), "\"servedColdBoost\": 7", StringComparison.Ordinal));
+        (int refusedCode, _, string refusedErr) = CliTests.Run(["export", "--run", run, "--data", data, "--out", Path.Combine(_directory, "models", "v2")]);
+        Assert.Equal(1, refusedCode);
+        Assert.Contains("items without training interactions differ from the run's", refusedErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EvaluateRefusesADamagedBundleWithOneLine()
     {
         string data = WriteDatasetFolder();
@@ -105,20 +140,18 @@ public sealed class BundleRoundTripTests(ITestOutputHelper output) : IDisposable
     }
 
     private static RunMetrics Train(string data, string run, string backbone, string items)
+        => TrainingRun.Execute(DatasetLoader.Load(data), SmallConfig(backbone, items), TorchDevice.CpuDevice, run);
+
+    private static RunConfig SmallConfig(string backbone, string items) => new()
     {
-        InteractionDataset dataset = DatasetLoader.Load(data);
-        var config = new RunConfig
-        {
-            Backbone = backbone,
-            Items = items,
-            EmbeddingSize = 8,
-            SubspaceCount = SyntheticData.Subspaces,
-            CentroidCount = SyntheticData.Centroids,
-            Encoder = new MotorEncoderOptions { Order = TcnOrder.High, CrossLayers = 1, Branches = TcnBranches.Both },
-            Training = new TrainingOptions { MaxEpochs = 4, BatchSize = 64, LearningRate = 0.01, Seed = 5 },
-        };
-        return TrainingRun.Execute(dataset, config, TorchDevice.CpuDevice, run);
-    }
+        Backbone = backbone,
+        Items = items,
+        EmbeddingSize = 8,
+        SubspaceCount = SyntheticData.Subspaces,
+        CentroidCount = SyntheticData.Centroids,
+        Encoder = new MotorEncoderOptions { Order = TcnOrder.High, CrossLayers = 1, Branches = TcnBranches.Both },
+        Training = new TrainingOptions { MaxEpochs = 4, BatchSize = 64, LearningRate = 0.01, Seed = 5 },
+    };
 
     /// <summary><see cref="SyntheticData"/> as a dataset folder (.inter + one .npy per modality).</summary>
     private string WriteDatasetFolder(int seed = 7, string name = "synthetic")
