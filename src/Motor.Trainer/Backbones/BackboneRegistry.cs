@@ -13,7 +13,14 @@ public sealed record BackboneDescriptor(
     int DefaultLayers,
     bool NeedsFeatures,
     IReadOnlyList<string> ColdRules,
-    Func<BackboneContext, ItemRepresentation, Backbone> Create);
+    Func<BackboneContext, ItemRepresentation, Backbone> Create)
+{
+    /// <summary>
+    /// MOTOR's training-time token dropout for this backbone when <c>--token-dropout</c> is not given: part of the cold-start
+    /// recipe, chosen per backbone on tiktok's validation (docs/RESULTS.md, "Cold start under PROTOCOL.md").
+    /// </summary>
+    public double DefaultTokenDropout { get; init; }
+}
 
 /// <summary>
 /// The backbones by <c>--backbone</c> name. Adding one (FREEDOM, BM3, LATTICE, ...) is one file with its

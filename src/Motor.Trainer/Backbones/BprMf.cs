@@ -15,7 +15,11 @@ namespace Motor.Trainer.Backbones;
 public sealed class BprMf : Backbone
 {
     /// <summary>MMRec BPR.yaml: embedding_size 64; reg_weight searched over 1e-5..2, 1e-4 here (our choice among them).</summary>
-    public static readonly BackboneDescriptor Descriptor = new("bpr", "BPR", 1e-4, 0, false, ["own-vector"], (context, items) => new BprMf(context, items));
+    public static readonly BackboneDescriptor Descriptor = new("bpr", "BPR", 1e-4, 0, false, ["own-vector"], (context, items) => new BprMf(context, items))
+    {
+        // Best overall-valid Recall@20 of 0, 0.5 and 0.75 on tiktok's cold-valid halves (seeds 1 and 2).
+        DefaultTokenDropout = 0.5,
+    };
 
     [ComponentName(Name = "user_embedding")]
     private readonly Parameter _userEmbedding;

@@ -21,7 +21,11 @@ namespace Motor.Trainer.Backbones;
 public sealed class LightGcn : Backbone
 {
     /// <summary>MMRec LightGCN.yaml: embedding_size 64; n_layers searched over 1..4, reg_weight over 1e-6..1e-2: 3 and 1e-4 here.</summary>
-    public static readonly BackboneDescriptor Descriptor = new("lightgcn", "LightGCN", 1e-4, 3, false, ["norm-matched", "layer-mean", "ego"], (context, items) => new LightGcn(context, items));
+    public static readonly BackboneDescriptor Descriptor = new("lightgcn", "LightGCN", 1e-4, 3, false, ["norm-matched", "layer-mean", "ego"], (context, items) => new LightGcn(context, items))
+    {
+        // Best overall-valid Recall@20 of 0 and 0.5 on tiktok's cold-valid halves (seeds 1 and 2).
+        DefaultTokenDropout = 0.5,
+    };
 
     [ComponentName(Name = "user_embedding")]
     private readonly Parameter _userEmbedding;

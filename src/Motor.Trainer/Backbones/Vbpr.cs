@@ -15,6 +15,7 @@ namespace Motor.Trainer.Backbones;
 public sealed class Vbpr : Backbone
 {
     /// <summary>MMRec VBPR.yaml: embedding_size 64; reg_weight searched over 1e-5..2, 1e-4 here (our choice among them).</summary>
+    /// <remarks>No token dropout by default: 0.5 lost to 0 on overall-valid Recall@20 on tiktok's cold-valid halves (seeds 1, 2).</remarks>
     public static readonly BackboneDescriptor Descriptor = new("vbpr", "VBPR", 1e-4, 0, true, ["own-vector"], (context, items) => new Vbpr(context, items));
 
     [ComponentName(Name = "user_embedding")]

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Motor.Trainer.Backbones;
 using Motor.Trainer.Items;
 using Motor.Trainer.Training;
 using Spectre.Console;
@@ -52,9 +53,8 @@ public class ModelSettings : TorchOutputSettings
     public string TokenInit { get; set; } = "xavier";
 
     [CommandOption("--token-dropout <P>")]
-    [Description("MOTOR: training-time probability of leaving a token out of an item's encoding (0 = off)")]
-    [DefaultValue(0.0)]
-    public double TokenDropout { get; set; }
+    [Description("MOTOR: training-time probability of leaving a token out of an item's encoding (0 = off); default: the backbone's, chosen on tiktok's validation (BPR and LightGCN 0.5, VBPR 0; docs/RESULTS.md)")]
+    public double? TokenDropout { get; set; }
 
     [CommandOption("--item-dropout <P>")]
     [Description("MOTOR: training-time probability of encoding an item from no token at all (0 = off)")]
@@ -105,9 +105,9 @@ public class ModelSettings : TorchOutputSettings
     public double ColdDropout { get; set; }
 
     [CommandOption("--cold-boost <FACTOR>")]
-    [Description("MOTOR: serving-time factor on the vectors of items without training interactions (calibration against the catalog); 1 = none; auto = chosen on the hold-out's validation (needs --cold-items)")]
-    [DefaultValue("1")]
-    public string ColdBoost { get; set; } = "1";
+    [Description("MOTOR: serving-time factor on the vectors of items without training interactions (calibration against the catalog); 1 = none; auto = the factor with the best overall-valid Recall@20 on the hold-out (--cold-items), 1 without one")]
+    [DefaultValue("auto")]
+    public string ColdBoost { get; set; } = "auto";
 
     [CommandOption("--cold-items <FRACTION>")]
     [Description("Item hold-out cold start: share of items removed from training (e.g. 0.2); 0 = off")]
@@ -124,8 +124,9 @@ public class ModelSettings : TorchOutputSettings
 
         try
         {
-            // The cold rule is checked against the backbone by ToConfig; here only what every backbone shares.
-            (BuildConfig("bpr", "id") with { ColdRule = null }).Validate();
+            // The cold rule is checked against the backbone by ToConfig; here only what every backbone shares (as MOTOR, so the
+            // MOTOR-only options are checked too).
+            (BuildConfig("bpr", "motor") with { ColdRule = null }).Validate();
             return ValidationResult.Success();
         }
         catch (ArgumentException exception)
@@ -171,7 +172,7 @@ public class ModelSettings : TorchOutputSettings
                 Branches = ParseBranches(TcnBranches),
                 SharedTokenTable = SharedTokenTable,
                 TokenInitialization = ParseTokenInitialization(TokenInit),
-                TokenDropout = TokenDropout,
+                TokenDropout = TokenDropout ?? BackboneRegistry.Get(backbone.Trim()).DefaultTokenDropout,
                 ItemDropout = ItemDropout,
             },
             ColdRule = ColdRule is null ? null : ColdRule.Trim().ToLowerInvariant(),

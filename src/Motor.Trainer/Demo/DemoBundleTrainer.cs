@@ -21,7 +21,8 @@ public static class DemoBundleTrainer
         EmbeddingSize = 32,
         SubspaceCount = 8,
         CentroidCount = 32,
-        Encoder = new Trainer.Items.MotorEncoderOptions { Dimension = 32, CrossLayers = 1 },
+        // Token dropout 0.5: the training recipe chosen on tiktok's validation for new items (docs/RESULTS.md).
+        Encoder = new Trainer.Items.MotorEncoderOptions { Dimension = 32, CrossLayers = 1, TokenDropout = 0.5 },
         Training = new TrainingOptions { MaxEpochs = 40, Patience = 8, BatchSize = 1024, LearningRate = 5e-3, Seed = 999 },
     };
 

@@ -232,9 +232,11 @@ public sealed class MotorItemEncoder : ItemRepresentation
                 Tensor table = _tokenTables[modality];
                 Tensor pooling = dropTokens ? DroppedPooling(modality, keptItems) : PoolingMatrices()[modality];
                 sums[modality] = pooling.mm(table);
+
+                // Products rather than square(): see KMeans.SquaredDistances for the native-scalar race.
                 if (squares)
                 {
-                    squareSums[modality] = pooling.mm(table.square());
+                    squareSums[modality] = pooling.mm(table * table);
                 }
             }
         }
@@ -303,7 +305,7 @@ public sealed class MotorItemEncoder : ItemRepresentation
             sums[modality] = (weight is null ? vectors : vectors * weight).sum(1);
             if (squareSums is not null)
             {
-                Tensor square = vectors.square();
+                Tensor square = vectors * vectors;
                 squareSums[modality] = (weight is null ? square : square * weight).sum(1);
             }
         }

@@ -81,7 +81,7 @@ public static class KMeans
         long chunk = Math.Max(1, MaxDistanceElements / Math.Max(1, subspaces * centroidCount));
 
         using DisposeScope scope = NewDisposeScope();
-        Tensor centroidNorms = centroids.square().sum(-1).unsqueeze(1);
+        Tensor centroidNorms = (centroids * centroids).sum(-1).unsqueeze(1);
         Tensor transposed = centroids.transpose(1, 2);
         var codeChunks = new List<Tensor>();
         var distanceChunks = new List<Tensor>();
@@ -93,7 +93,7 @@ public static class KMeans
             Tensor codes = partial.argmin(-1);
             Tensor best = partial.gather(-1, codes.unsqueeze(-1)).squeeze(-1);
             codeChunks.Add(codes);
-            distanceChunks.Add((best + rows.square().sum(-1)).clamp_min(0));
+            distanceChunks.Add((best + (rows * rows).sum(-1)).clamp_min(0));
         }
 
         Tensor allCodes = codeChunks.Count == 1 ? codeChunks[0] : cat(codeChunks, 1);
@@ -113,7 +113,7 @@ public static class KMeans
         Tensor first = randint(0, rowCount, [subspaces, 1], dtype: ScalarType.Int64, device: points.device, generator: generator);
         Tensor centroid = points.gather(1, first.unsqueeze(-1).expand(subspaces, 1, dimension));
         chosen.Add(centroid);
-        Tensor nearest = (points - centroid).square().sum(-1);
+        Tensor nearest = SquaredDistances(points, centroid);
         for (int j = 1; j < centroidCount; j++)
         {
             using DisposeScope step = NewDisposeScope();
@@ -123,7 +123,7 @@ public static class KMeans
             weights = where(exhausted, ones_like(weights), weights);
             Tensor index = multinomial(weights, 1, replacement: true, generator: generator);
             Tensor next = points.gather(1, index.unsqueeze(-1).expand(subspaces, 1, dimension));
-            Tensor updated = minimum(nearest, (points - next).square().sum(-1));
+            Tensor updated = minimum(nearest, SquaredDistances(points, next));
             chosen.Add(next.MoveToOuterDisposeScope());
             nearest.Dispose();
             nearest = updated.MoveToOuterDisposeScope();
@@ -158,5 +158,16 @@ public static class KMeans
         }
 
         return means.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Squared Euclidean distances of every point to <paramref name="centroid"/> (broadcast over rows). A product, not
+    /// <c>square()</c>: TorchSharp computes that as pow with a temporary native scalar, which a busy GC can finalise while
+    /// the native call still reads it (seen as "toDouble: Expected false to be true" in a training run).
+    /// </summary>
+    private static Tensor SquaredDistances(Tensor points, Tensor centroid)
+    {
+        Tensor offset = points - centroid;
+        return (offset * offset).sum(-1);
     }
 }

@@ -276,8 +276,9 @@ public static class PqTokenizer
         Tensor centroids = tensor(codebook.Centroids, [codebook.SubspaceCount, codebook.CentroidCount, codebook.SubspaceDimension])
             .to(ScalarType.Float64).to(device.Device);
         Tensor reconstruction = PqTrainer.Reconstruct(codeTensor, centroids);
-        double mse = (input - reconstruction).square().sum(1).mean().item<double>();
-        double norm = input.square().sum(1).mean().item<double>();
+        Tensor error = input - reconstruction;
+        double mse = (error * error).sum(1).mean().item<double>();
+        double norm = (input * input).sum(1).mean().item<double>();
         return (mse, norm);
     }
 

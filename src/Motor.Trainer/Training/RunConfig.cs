@@ -39,8 +39,9 @@ public sealed record RunConfig
     public double ColdBoost { get; init; } = 1;
 
     /// <summary>
-    /// <c>--cold-boost auto</c>: after training, serve the boost of <see cref="TrainingRun.ColdBoosts"/> with the best
-    /// overall-valid Recall@20 (warm valid and cold-valid interactions, whole catalog); needs a hold-out (<see cref="ColdItems"/>).
+    /// <c>--cold-boost auto</c> (the default): after training, serve the boost of <see cref="TrainingRun.ColdBoosts"/> with
+    /// the best overall-valid Recall@20 (warm valid and cold-valid interactions, whole catalog). Without a hold-out
+    /// (<see cref="ColdItems"/> = 0) there are no new items to choose on, and the run serves <see cref="ColdBoost"/>.
     /// </summary>
     public bool ChooseColdBoost { get; init; }
 
@@ -100,11 +101,6 @@ public sealed record RunConfig
         if (ColdItems is < 0 or >= 1)
         {
             throw new ArgumentException($"--cold-items: must be in [0, 1), got {ColdItems}");
-        }
-
-        if (ChooseColdBoost && !(ColdItems > 0))
-        {
-            throw new ArgumentException("--cold-boost auto: the boost is chosen on the hold-out's cold-valid items, so it needs --cold-items (e.g. 0.2)");
         }
 
         Encoder.Validate();

@@ -99,6 +99,11 @@ public static class TrainingRun
         double servedBoost = config.ColdBoost;
         MetricSet? hybridValid = outcome.BestHoldoutValid;
         ServingVectors? reboosted = null;
+        if (holdout is null && config.ChooseColdBoost)
+        {
+            log?.Invoke($"--cold-boost auto: no hold-out (--cold-items) to choose on; serving cold boost {config.ColdBoost}");
+        }
+
         if (holdout is not null && config.IsMotor)
         {
             boostCurve = ColdBoostCurve(outcome.BestVectors, training, holdout, config.ColdBoost);

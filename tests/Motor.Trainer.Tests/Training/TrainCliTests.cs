@@ -1,3 +1,5 @@
+using Motor.Trainer.Commands;
+using Motor.Trainer.Training;
 using TorchSharp;
 
 namespace Motor.Trainer.Tests.Training;
@@ -27,12 +29,35 @@ public sealed class TrainCliTests
     }
 
     [Theory]
+    [InlineData("bpr", 0.5)]
+    [InlineData("lightgcn", 0.5)]
+    [InlineData("vbpr", 0.0)]
+    public void MotorDefaultsAreTheBackbonesColdStartRecipe(string backbone, double tokenDropout)
+    {
+        var settings = new TrainSettings();
+
+        RunConfig motor = settings.ToConfig(backbone, "motor");
+        Assert.Equal(tokenDropout, motor.Encoder.TokenDropout);
+        Assert.True(motor.ChooseColdBoost);
+        Assert.False(settings.ToConfig(backbone, "id").ChooseColdBoost);
+
+        settings.TokenDropout = 0.25;
+        settings.ColdBoost = "1.5";
+        RunConfig given = settings.ToConfig(backbone, "motor");
+        Assert.Equal(0.25, given.Encoder.TokenDropout);
+        Assert.False(given.ChooseColdBoost);
+        Assert.Equal(1.5, given.ColdBoost);
+    }
+
+    [Theory]
     [InlineData("train", "--backbone", "freedom", "--backbone: unknown backbone 'freedom' (expected one of bpr, vbpr, lightgcn)")]
     [InlineData("train", "--items", "both", "--items: expected id or motor, got 'both'")]
     [InlineData("train", "--tcn-order", "4", "--tcn-order: expected 1, 2 or high, got '4'")]
     [InlineData("train", "--tcn-layers", "4", "--tcn-layers must be in 0..3, got 4")]
     [InlineData("experiment", "--tcn-branches", "all", "--tcn-branches: expected specific, agnostic or both, got 'all'")]
     [InlineData("experiment", "--cold-items", "1.5", "--cold-items: must be in [0, 1), got 1.5")]
+    [InlineData("train", "--cold-boost", "high", "--cold-boost: expected a number or auto, got 'high'")]
+    [InlineData("train", "--cold-boost", "0", "--cold-boost: must be in (0, 100], got 0")]
     [InlineData("experiment", "--seeds", "1,x", "--seeds: 'x' is not a non-negative integer")]
     [InlineData("experiment", "--seeds", "1,-2", "--seeds: '-2' is not a non-negative integer")]
     [InlineData("experiment", "--seeds", "3,1,3", "--seeds: each seed once, got '3,1,3'")]
