@@ -26,6 +26,7 @@ public static class BackboneRegistry
         BprMf.Descriptor,
         Vbpr.Descriptor,
         LightGcn.Descriptor,
+        Freedom.Descriptor,
     ];
 
     public static IReadOnlyList<BackboneDescriptor> All => s_all;

@@ -53,6 +53,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
     [InlineData("lightgcn", "norm-matched", 1.25f)]
     [InlineData("vbpr", "own-vector", 1f)]
     [InlineData("vbpr", "own-vector", 2f)]
+    [InlineData("freedom", "knn", 1f)]
+    [InlineData("freedom", "knn", 1.5f)]
     public void ServingVectorsOfItemsWithoutInteractionsMatchTheBackbone(string backbone, string coldRule, float coldBoost)
     {
         var options = new MotorEncoderOptions { Dimension = 8, Order = TcnOrder.High, CrossLayers = 2, Branches = TcnBranches.Both };
@@ -75,7 +77,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
     /// <summary>
     /// Builds the backbone with a MOTOR encoder on a graph where the last quarter of the items has no training interaction,
     /// randomises every parameter (so biases are not zero), and compares ONNX Runtime with the backbone's own serving
-    /// vectors: all items for BPR/VBPR, the items without interactions for LightGCN (the others are propagated).
+    /// vectors: all items for BPR/VBPR, the items without interactions for LightGCN and FREEDOM (the others are propagated).
     /// </summary>
     private double CompareBackbone(string backboneName, MotorEncoderOptions options, int modalities, int seed, string? coldRule = null, float coldBoost = 1f)
     {
@@ -115,11 +117,11 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
 
         IReadOnlyList<string> inputs = ItemEncoderExporter.InputsOf(model);
         using ItemEncoderSession session = ItemEncoderSession.Open(path, inputs, tokensPerItem, vectorSize, ExecutionProviderPreference.Cpu);
-        Assert.Equal(backboneName == "vbpr" ? featureSize : 0, session.FeatureSize);
+        Assert.Equal(backboneName is "vbpr" or "freedom" ? featureSize : 0, session.FeatureSize);
         float[] actual = session.Encode(codes, session.FeatureSize > 0 ? features : [], Items);
 
         // Trained items are served as the backbone trained them; the encoder gives what an item without interactions gets.
-        int firstCompared = backboneName == "lightgcn" || coldBoost != 1 ? ColdFrom : 0;
+        int firstCompared = backboneName is "lightgcn" or "freedom" || coldBoost != 1 ? ColdFrom : 0;
         double maxDifference = 0;
         for (int index = firstCompared * vectorSize; index < expected.Length; index++)
         {
@@ -153,6 +155,10 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
             ItemCount = Items,
             TrainByUser = CsrMatrix.FromPairs(Users, Items, users.ToArray(), items.ToArray()),
             ItemFeatures = features,
+
+            // Two modalities of the six feature columns; FREEDOM weighs the image one by its mm_image_weight.
+            ModalityNames = ["image", "audio"],
+            ModalityDimensions = [3, 3],
             EmbeddingSize = dimension,
             RegWeight = 1e-4,
             Layers = 3,

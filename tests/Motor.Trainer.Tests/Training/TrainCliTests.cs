@@ -27,7 +27,7 @@ public sealed class TrainCliTests
     }
 
     [Theory]
-    [InlineData("train", "--backbone", "freedom", "--backbone: unknown backbone 'freedom' (expected one of bpr, vbpr, lightgcn)")]
+    [InlineData("train", "--backbone", "no-such-model", "--backbone: unknown backbone 'no-such-model' (expected one of bpr, vbpr, lightgcn, freedom)")]
     [InlineData("train", "--items", "both", "--items: expected id or motor, got 'both'")]
     [InlineData("train", "--tcn-order", "4", "--tcn-order: expected 1, 2 or high, got '4'")]
     [InlineData("train", "--tcn-layers", "4", "--tcn-layers must be in 0..3, got 4")]
