@@ -113,9 +113,15 @@ public sealed record ContentNeighbourhood(IReadOnlyList<Tensor> CatalogFeatures,
         {
             long length = Math.Min(ChunkRows, queries.shape[0] - start);
             using Tensor similarity = queries.narrow(0, start, length).mm(catalogT);
-            (Tensor values, Tensor indexes) = similarity.topk(k, dim: 1);
+
+            // A stable sort, so equal similarities (items with identical features, common in real catalogs) go to the lower
+            // index, as ONNX TopK breaks ties; torch's topk leaves their order unspecified.
+            (Tensor values, Tensor order) = similarity.sort(dim: 1, descending: true, stable: true);
             values.Dispose();
-            parts.Add(indexes);
+            using (order)
+            {
+                parts.Add(order.narrow(1, 0, k).contiguous());
+            }
         }
 
         if (parts.Count == 1)
