@@ -128,7 +128,7 @@ public sealed class Freedom : Backbone
             BeginEpoch();
         }
 
-        (Tensor allUsers, Tensor allItems, _) = Propagate(training ? _prunedAdjacency! : _adjacency);
+        (Tensor allUsers, Tensor allItems) = Propagate(training ? _prunedAdjacency! : _adjacency);
         Tensor user = allUsers.index_select(0, users);
         Tensor loss = Bpr(user, allItems.index_select(0, positives), allItems.index_select(0, negatives));
         if (_regWeight == 0)
@@ -151,7 +151,7 @@ public sealed class Freedom : Backbone
     public override ServingVectors ComputeServingVectors()
     {
         using var scope = NewDisposeScope();
-        (Tensor users, Tensor items, _) = Propagate(_adjacency);
+        (Tensor users, Tensor items) = Propagate(_adjacency);
 
         // An isolated item's propagated layers are zero, so FREEDOM's own vector for it is ego/(Layers + 1) + its neighbours
         // in the frozen graph: exactly the knn rule (ColdServing), which ColdServingRuleTests checks; only the boost is added.
@@ -204,7 +204,7 @@ public sealed class Freedom : Backbone
     private static Tensor Bpr(Tensor user, Tensor positive, Tensor negative)
         => -nn.functional.logsigmoid((user * positive).sum(1) - (user * negative).sum(1)).mean();
 
-    private (Tensor Users, Tensor Items, Tensor ItemEgo) Propagate(Tensor adjacency)
+    private (Tensor Users, Tensor Items) Propagate(Tensor adjacency)
     {
         Tensor itemEgo = _items.All();
         Tensor content = itemEgo;
@@ -223,7 +223,7 @@ public sealed class Freedom : Backbone
 
         using Scalar layerCount = _layers + 1;
         Tensor mean = sum / layerCount;
-        return (mean.narrow(0, 0, _userCount), mean.narrow(0, _userCount, _itemCount) + content, itemEgo);
+        return (mean.narrow(0, 0, _userCount), mean.narrow(0, _userCount, _itemCount) + content);
     }
 
     /// <summary>

@@ -79,7 +79,19 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
     /// randomises every parameter (so biases are not zero), and compares ONNX Runtime with the backbone's own serving
     /// vectors: all items for BPR/VBPR, the items without interactions for LightGCN and FREEDOM (the others are propagated).
     /// </summary>
-    private double CompareBackbone(string backboneName, MotorEncoderOptions options, int modalities, int seed, string? coldRule = null, float coldBoost = 1f)
+    /// <summary>
+    /// Items in groups of 12 with identical features: every top-10 is a tie, so ONNX TopK (lower index first) and the
+    /// backbone's own neighbour search must break ties alike (tiktok has such items).
+    /// </summary>
+    [Fact]
+    public void FreedomNeighboursOfItemsWithIdenticalFeaturesMatch()
+    {
+        var options = new MotorEncoderOptions { Dimension = 8, Order = TcnOrder.High, CrossLayers = 2, Branches = TcnBranches.Both };
+        double difference = CompareBackbone("freedom", options, modalities: 2, seed: 13, identicalFeatureGroups: 12);
+        Assert.True(difference < Tolerance, $"max abs difference {difference:E2}");
+    }
+
+    private double CompareBackbone(string backboneName, MotorEncoderOptions options, int modalities, int seed, string? coldRule = null, float coldBoost = 1f, int identicalFeatureGroups = 1)
     {
         using var scope = NewDisposeScope();
         random.manual_seed(seed);
@@ -90,6 +102,12 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
 
         int featureSize = 6;
         float[] features = [.. Enumerable.Range(0, Items * featureSize).Select(_ => (float)generator.NextDouble())];
+        for (int item = 0; item < Items; item++)
+        {
+            int first = item / identicalFeatureGroups * identicalFeatureGroups;
+            Array.Copy(features, first * featureSize, features, item * featureSize, featureSize);
+        }
+
         using Tensor featureTensor = tensor(features, [Items, featureSize]);
         BackboneDescriptor descriptor = BackboneRegistry.Get(backboneName);
         Backbone backbone = descriptor.Create(Context(generator, options.Dimension, featureTensor, coldRule ?? descriptor.ColdRules[0], coldBoost), encoder);
