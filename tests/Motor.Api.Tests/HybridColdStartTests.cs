@@ -24,6 +24,7 @@ public sealed class HybridColdStartTests(ApiEnvironment environment, ITestOutput
     [Theory]
     [InlineData("bpr")]
     [InlineData("lightgcn")]
+    [InlineData("freedom")]
     public async Task Hybrid_recall_from_the_api_equals_the_offline_evaluator(string backbone)
     {
         InteractionDataset dataset = DatasetLoader.Load(environment.DatasetPath);

@@ -57,6 +57,10 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>This backbone's rule for items without training interactions, from its current weights.</summary>
     public abstract ColdServingRule ColdServing();
 
+    /// <summary>Called by the training loop before each epoch (FREEDOM resamples its pruned graph); nothing by default.</summary>
+    public virtual void BeginEpoch()
+    {
+    }
 
     protected override void Dispose(bool disposing)
     {

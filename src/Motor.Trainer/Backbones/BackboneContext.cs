@@ -16,6 +16,12 @@ public sealed class BackboneContext
     /// <summary>Preprocessed modality features concatenated per item (ItemCount x F, on the device); null without modalities.</summary>
     public Tensor? ItemFeatures { get; init; }
 
+    /// <summary>Names of the modalities in the column order of <see cref="ItemFeatures"/> (backbones that weigh modalities).</summary>
+    public IReadOnlyList<string> ModalityNames { get; init; } = [];
+
+    /// <summary>Column widths of the modalities in <see cref="ItemFeatures"/>, in order; empty when not given.</summary>
+    public IReadOnlyList<int> ModalityDimensions { get; init; } = [];
+
     public required int EmbeddingSize { get; init; }
 
     /// <summary>Weight of the backbone's regulariser (MMRec's reg_weight).</summary>

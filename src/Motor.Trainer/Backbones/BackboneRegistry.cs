@@ -33,6 +33,7 @@ public static class BackboneRegistry
         BprMf.Descriptor,
         Vbpr.Descriptor,
         LightGcn.Descriptor,
+        Freedom.Descriptor,
     ];
 
     public static IReadOnlyList<BackboneDescriptor> All => s_all;

@@ -12,7 +12,7 @@ namespace Motor.Trainer.Commands;
 public sealed class TrainSettings : ModelSettings
 {
     [CommandOption("--backbone <NAME>")]
-    [Description("bpr, vbpr or lightgcn")]
+    [Description("bpr, vbpr, lightgcn or freedom")]
     [DefaultValue("bpr")]
     public string Backbone { get; set; } = "bpr";
 

@@ -21,8 +21,10 @@ internal static class ItemEncoderGraph
         int subspaces = weights.SubspaceCount;
         var graph = new OnnxGraphBuilder("motor_item_encoder");
         string tokens = graph.Int64Input(ItemEncoderSession.TokensInput, weights.TokensPerItem);
-        // VBPR's projection E is ProjectedSize x FeatureSize (torch Linear layout).
-        int featureSize = serving.FeatureProjection is null ? 0 : (int)serving.FeatureProjection.shape[1];
+        // VBPR's projection E is ProjectedSize x FeatureSize (torch Linear layout); FREEDOM's neighbourhood reads every modality.
+        int featureSize = serving.FeatureProjection is not null
+            ? (int)serving.FeatureProjection.shape[1]
+            : serving.Neighbours?.CatalogFeatures.Sum(catalog => (int)catalog.shape[1]) ?? 0;
         int projectedSize = serving.FeatureProjection is null ? 0 : (int)serving.FeatureProjection.shape[0];
         string? features = serving.TakesFeatures ? graph.FloatInput(ItemEncoderSession.FeaturesInput, featureSize) : null;
 
@@ -87,7 +89,33 @@ internal static class ItemEncoderGraph
             vector = graph.Mul(vector, graph.ScalarFloat("cold_scale", serving.Scale), "cold_scaled");
         }
 
-        if (features is not null)
+        if (serving.Neighbours is not null)
+        {
+            // Same operations as ContentNeighbourhood.Apply: per modality top-k by dot product with the unit-row catalog,
+            // sum of the neighbours' vectors times the modality's weight, modalities summed in order, added to Scale · z.
+            ContentNeighbourhood neighbourhood = serving.Neighbours;
+            string catalogVectors = graph.FloatInitializer("neighbour_vectors", MotorEncoderWeights.HostValues(neighbourhood.CatalogVectors), neighbourhood.CatalogVectors.shape[0], neighbourhood.CatalogVectors.shape[1]);
+            string? total = null;
+            long offset = 0;
+            for (int modality = 0; modality < neighbourhood.CatalogFeatures.Count; modality++)
+            {
+                Tensor catalog = neighbourhood.CatalogFeatures[modality];
+                long width = catalog.shape[1];
+                using Tensor transposed = catalog.t().contiguous();
+                string catalogT = graph.FloatInitializer($"neighbour_catalog.{modality}", MotorEncoderWeights.HostValues(transposed), width, catalog.shape[0]);
+                string query = graph.Slice(features!, 1, offset, offset + width, $"neighbour_query_{modality}");
+                offset += width;
+                string similarity = graph.MatMul(query, catalogT, $"neighbour_similarity_{modality}");
+                string indices = graph.TopKIndices(similarity, neighbourhood.K, $"neighbours_{modality}");
+                string sum = graph.ReduceSum(graph.Gather(catalogVectors, indices, $"neighbour_vectors_{modality}"), 1, $"neighbour_sum_{modality}");
+                string weighted = graph.Mul(sum, graph.ScalarFloat($"neighbour_weight_{modality}", neighbourhood.Weights[modality]), $"neighbour_weighted_{modality}");
+                total = total is null ? weighted : graph.Add(total, weighted, $"neighbour_total_{modality}");
+            }
+
+            vector = graph.Add(vector, total!, "with_neighbours");
+        }
+
+        if (serving.FeatureProjection is not null && features is not null)
         {
             float[] bias = serving.FeatureProjectionBias is null ? [] : MotorEncoderWeights.HostValues(serving.FeatureProjectionBias);
             string projected = graph.Linear(features, MotorEncoderWeights.HostValues(serving.FeatureProjection!), bias, featureSize, projectedSize, "feature_projection");

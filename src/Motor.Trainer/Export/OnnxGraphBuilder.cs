@@ -105,6 +105,19 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Rows of <paramref name="table"/> selected by <paramref name="indices"/> (shape indices.shape + [d]).</summary>
     public string Gather(string table, string indices, string output) => Node("Gather", [table, indices], output, IntAttribute("axis", 0));
 
+    /// <summary>Indices (int64) of the <paramref name="k"/> largest values along axis 1, largest first; the values output is unused.</summary>
+    public string TopKIndices(string input, long k, string output)
+    {
+        string count = Int64Initializer($"{output}_k", [k], 1);
+        string unique = Unique(output);
+        var node = new NodeProto { OpType = "TopK", Name = $"TopK_{unique}" };
+        node.Input.AddRange([input, count]);
+        node.Output.AddRange([Unique($"{output}_values"), unique]);
+        node.Attribute.AddRange([IntAttribute("axis", 1), IntAttribute("largest", 1), IntAttribute("sorted", 1)]);
+        _graph.Node.Add(node);
+        return unique;
+    }
+
     /// <summary>Sum over <paramref name="axis"/>, dropping it (opset 13+: axes as an input).</summary>
     public string ReduceSum(string input, long axis, string output)
     {

@@ -66,6 +66,7 @@ public static class BackboneTrainer
         {
             var trainClock = Stopwatch.StartNew();
             model.train();
+            model.BeginEpoch();
             double loss = TrainEpoch(model, sampler, optimizer, generator, options.BatchSize, device);
             trainClock.Stop();
 

@@ -224,6 +224,8 @@ public static class TrainingRun
             ItemCount = training.ItemCount,
             TrainByUser = training.TrainByUser,
             ItemFeatures = config.Descriptor.NeedsFeatures ? FeatureTensor(training, device) : null,
+            ModalityNames = [.. training.Modalities.Select(modality => modality.Name)],
+            ModalityDimensions = [.. training.Modalities.Select(modality => modality.Dimension)],
             EmbeddingSize = config.EmbeddingSize,
             RegWeight = config.EffectiveRegWeight,
             Layers = config.EffectiveLayers,

@@ -26,6 +26,8 @@ public sealed class BundleRoundTripTests(ITestOutputHelper output) : IDisposable
     [InlineData("lightgcn", "motor")]
     [InlineData("vbpr", "motor")]
     [InlineData("lightgcn", "id")]
+    [InlineData("freedom", "motor")]
+    [InlineData("freedom", "id")]
     public void EvaluateBundleReproducesTheRunsMetrics(string backbone, string items)
     {
         string data = WriteDatasetFolder();
@@ -68,7 +70,8 @@ public sealed class BundleRoundTripTests(ITestOutputHelper output) : IDisposable
         ModelBundle loaded = ModelBundleReader.Load(bundle);
         Assert.Equal(metrics.Test["recall@20"], loaded.Manifest.Metrics["test.recall@20"]);
         Assert.Equal(backbone, loaded.Manifest.Backbone);
-        Assert.Equal(backbone == "vbpr" ? ["tokens", "features"] : items == "motor" ? ["tokens"] : Array.Empty<string>(), loaded.Manifest.EncoderInputs);
+        string[] inputs = items != "motor" ? [] : backbone is "vbpr" or "freedom" ? ["tokens", "features"] : ["tokens"];
+        Assert.Equal(inputs, loaded.Manifest.EncoderInputs);
     }
 
     [Fact]

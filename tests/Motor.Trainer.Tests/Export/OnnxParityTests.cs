@@ -53,6 +53,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
     [InlineData("lightgcn", "norm-matched", 1.25f)]
     [InlineData("vbpr", "own-vector", 1f)]
     [InlineData("vbpr", "own-vector", 2f)]
+    [InlineData("freedom", "knn", 1f)]
+    [InlineData("freedom", "knn", 1.5f)]
     public void ServingVectorsOfItemsWithoutInteractionsMatchTheBackbone(string backbone, string coldRule, float coldBoost)
     {
         var options = new MotorEncoderOptions { Dimension = 8, Order = TcnOrder.High, CrossLayers = 2, Branches = TcnBranches.Both };
@@ -75,9 +77,21 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
     /// <summary>
     /// Builds the backbone with a MOTOR encoder on a graph where the last quarter of the items has no training interaction,
     /// randomises every parameter (so biases are not zero), and compares ONNX Runtime with the backbone's own serving
-    /// vectors: all items for BPR/VBPR, the items without interactions for LightGCN (the others are propagated).
+    /// vectors: all items for BPR/VBPR, the items without interactions for LightGCN and FREEDOM (the others are propagated).
     /// </summary>
-    private double CompareBackbone(string backboneName, MotorEncoderOptions options, int modalities, int seed, string? coldRule = null, float coldBoost = 1f)
+    /// <summary>
+    /// Items in groups of 12 with identical features: every top-10 is a tie, so ONNX TopK (lower index first) and the
+    /// backbone's own neighbour search must break ties alike (tiktok has such items).
+    /// </summary>
+    [Fact]
+    public void FreedomNeighboursOfItemsWithIdenticalFeaturesMatch()
+    {
+        var options = new MotorEncoderOptions { Dimension = 8, Order = TcnOrder.High, CrossLayers = 2, Branches = TcnBranches.Both };
+        double difference = CompareBackbone("freedom", options, modalities: 2, seed: 13, identicalFeatureGroups: 12);
+        Assert.True(difference < Tolerance, $"max abs difference {difference:E2}");
+    }
+
+    private double CompareBackbone(string backboneName, MotorEncoderOptions options, int modalities, int seed, string? coldRule = null, float coldBoost = 1f, int identicalFeatureGroups = 1)
     {
         using var scope = NewDisposeScope();
         random.manual_seed(seed);
@@ -88,6 +102,12 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
 
         int featureSize = 6;
         float[] features = [.. Enumerable.Range(0, Items * featureSize).Select(_ => (float)generator.NextDouble())];
+        for (int item = 0; item < Items; item++)
+        {
+            int first = item / identicalFeatureGroups * identicalFeatureGroups;
+            Array.Copy(features, first * featureSize, features, item * featureSize, featureSize);
+        }
+
         using Tensor featureTensor = tensor(features, [Items, featureSize]);
         BackboneDescriptor descriptor = BackboneRegistry.Get(backboneName);
         Backbone backbone = descriptor.Create(Context(generator, options.Dimension, featureTensor, coldRule ?? descriptor.ColdRules[0], coldBoost), encoder);
@@ -115,11 +135,11 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
 
         IReadOnlyList<string> inputs = ItemEncoderExporter.InputsOf(model);
         using ItemEncoderSession session = ItemEncoderSession.Open(path, inputs, tokensPerItem, vectorSize, ExecutionProviderPreference.Cpu);
-        Assert.Equal(backboneName == "vbpr" ? featureSize : 0, session.FeatureSize);
+        Assert.Equal(backboneName is "vbpr" or "freedom" ? featureSize : 0, session.FeatureSize);
         float[] actual = session.Encode(codes, session.FeatureSize > 0 ? features : [], Items);
 
         // Trained items are served as the backbone trained them; the encoder gives what an item without interactions gets.
-        int firstCompared = backboneName == "lightgcn" || coldBoost != 1 ? ColdFrom : 0;
+        int firstCompared = backboneName is "lightgcn" or "freedom" || coldBoost != 1 ? ColdFrom : 0;
         double maxDifference = 0;
         for (int index = firstCompared * vectorSize; index < expected.Length; index++)
         {
@@ -153,6 +173,10 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
             ItemCount = Items,
             TrainByUser = CsrMatrix.FromPairs(Users, Items, users.ToArray(), items.ToArray()),
             ItemFeatures = features,
+
+            // Two modalities of the six feature columns; FREEDOM weighs the image one by its mm_image_weight.
+            ModalityNames = ["image", "audio"],
+            ModalityDimensions = [3, 3],
             EmbeddingSize = dimension,
             RegWeight = 1e-4,
             Layers = 3,

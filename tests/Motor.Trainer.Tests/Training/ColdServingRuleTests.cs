@@ -24,6 +24,7 @@ public sealed class ColdServingRuleTests(ITestOutputHelper output)
     [InlineData("lightgcn", "norm-matched", 0.0, true)]
     [InlineData("lightgcn", "ego", 0.3, false)]
     [InlineData("lightgcn", "layer-mean", 0.0, false)]
+    [InlineData("freedom", "knn", 0.0, true)]
     public void ACopyOfATrainedItemScoresWithinAQuarterOfTheOriginal(string backbone, string coldRule, double coldDropout, bool within)
     {
         InteractionDataset dataset = SyntheticData.Create();

@@ -32,6 +32,7 @@ public sealed class TrainCliTests
     [InlineData("bpr", 0.5)]
     [InlineData("lightgcn", 0.5)]
     [InlineData("vbpr", 0.0)]
+    [InlineData("freedom", 0.0)]
     public void MotorDefaultsAreTheBackbonesColdStartRecipe(string backbone, double tokenDropout)
     {
         var settings = new TrainSettings();
@@ -50,7 +51,7 @@ public sealed class TrainCliTests
     }
 
     [Theory]
-    [InlineData("train", "--backbone", "freedom", "--backbone: unknown backbone 'freedom' (expected one of bpr, vbpr, lightgcn)")]
+    [InlineData("train", "--backbone", "no-such-model", "--backbone: unknown backbone 'no-such-model' (expected one of bpr, vbpr, lightgcn, freedom)")]
     [InlineData("train", "--items", "both", "--items: expected id or motor, got 'both'")]
     [InlineData("train", "--tcn-order", "4", "--tcn-order: expected 1, 2 or high, got '4'")]
     [InlineData("train", "--tcn-layers", "4", "--tcn-layers must be in 0..3, got 4")]

@@ -20,6 +20,8 @@ public sealed class TrainingTests
     [InlineData("vbpr", "motor")]
     [InlineData("lightgcn", "id")]
     [InlineData("lightgcn", "motor")]
+    [InlineData("freedom", "id")]
+    [InlineData("freedom", "motor")]
     public void EveryBackboneAndItemVariantTrainsInTheSameLoopAndTheLossDecreases(string backbone, string items)
     {
         InteractionDataset dataset = SyntheticData.Create();
@@ -166,7 +168,7 @@ public sealed class TrainingTests
         Assert.False(TorchDevice.Resolve("auto").IsCuda);
     }
 
-    internal static Backbone CreateModel(InteractionDataset dataset, string backbone, string items, int seed, string? coldRule = null, double coldDropout = 0)
+    internal static Backbone CreateModel(InteractionDataset dataset, string backbone, string items, int seed, string? coldRule = null, double coldDropout = 0, double? regWeight = null)
     {
         TorchDevice.Seed(seed);
         BackboneDescriptor descriptor = BackboneRegistry.Get(backbone);
@@ -179,8 +181,10 @@ public sealed class TrainingTests
             ItemCount = dataset.ItemCount,
             TrainByUser = dataset.TrainByUser,
             ItemFeatures = descriptor.NeedsFeatures ? TrainingRun.FeatureTensor(dataset, CPU) : null,
+            ModalityNames = [.. dataset.Modalities.Select(modality => modality.Name)],
+            ModalityDimensions = [.. dataset.Modalities.Select(modality => modality.Dimension)],
             EmbeddingSize = s_encoder.Dimension,
-            RegWeight = descriptor.DefaultRegWeight,
+            RegWeight = regWeight ?? descriptor.DefaultRegWeight,
             Layers = descriptor.DefaultLayers,
             Device = CPU,
             ColdRule = coldRule ?? descriptor.ColdRules[0],
