@@ -79,6 +79,24 @@ public abstract class Backbone : nn.Module<Tensor, Tensor, Tensor, Tensor>
     protected Tensor WithColdItems(Tensor trained, ColdServingRule rule, Tensor? features)
         => where(_isolatedItems, rule.Apply(Items.All(), features), trained);
 
+    /// <summary>
+    /// LightGCN's propagation, shared by the graph backbones: the mean of <paramref name="ego"/> and its
+    /// <paramref name="layers"/> propagated layers, layer l + 1 = <paramref name="adjacency"/> · layer l.
+    /// </summary>
+    protected static Tensor LayerMean(Tensor adjacency, Tensor ego, int layers)
+    {
+        Tensor layer = ego;
+        Tensor sum = ego;
+        for (int step = 0; step < layers; step++)
+        {
+            layer = adjacency.mm(layer);
+            sum = sum + layer;
+        }
+
+        using Scalar layerCount = layers + 1;
+        return sum / layerCount;
+    }
+
     /// <summary>MMRec's BPRLoss: −mean log(1e−10 + σ(pos − neg)).</summary>
     protected static Tensor BprLoss(Tensor positiveScores, Tensor negativeScores)
     {

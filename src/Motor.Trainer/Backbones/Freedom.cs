@@ -214,16 +214,7 @@ public sealed class Freedom : Backbone
             content = _itemGraph.mm(content);
         }
 
-        Tensor layer = cat([_userEmbedding, itemEgo], 0);
-        Tensor sum = layer;
-        for (int step = 0; step < _layers; step++)
-        {
-            layer = adjacency.mm(layer);
-            sum = sum + layer;
-        }
-
-        using Scalar layerCount = _layers + 1;
-        Tensor mean = sum / layerCount;
+        Tensor mean = LayerMean(adjacency, cat([_userEmbedding, itemEgo], 0), _layers);
         return (mean.narrow(0, 0, _userCount), mean.narrow(0, _userCount, _itemCount) + content);
     }
 

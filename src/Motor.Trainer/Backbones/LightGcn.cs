@@ -172,16 +172,7 @@ public sealed class LightGcn : Backbone
     private (Tensor Users, Tensor Items, Tensor ItemEgo) Propagate()
     {
         Tensor itemEgo = _items.All();
-        Tensor layer = cat([_userEmbedding, itemEgo], 0);
-        Tensor sum = layer;
-        for (int step = 0; step < _layers; step++)
-        {
-            layer = _adjacency.mm(layer);
-            sum = sum + layer;
-        }
-
-        using Scalar layerCount = _layers + 1;
-        Tensor mean = sum / layerCount;
+        Tensor mean = LayerMean(_adjacency, cat([_userEmbedding, itemEgo], 0), _layers);
         return (mean.narrow(0, 0, _userCount), mean.narrow(0, _userCount, mean.shape[0] - _userCount), itemEgo);
     }
 }
