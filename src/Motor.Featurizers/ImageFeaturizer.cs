@@ -46,12 +46,12 @@ public sealed class ImageFeaturizer : IDisposable
         ArgumentNullException.ThrowIfNull(images);
 
         // Decode everything first, so a bad image fails the batch before any network time is spent.
-        var planes = new float[images.Count][];
+        var prepared = new PreparedImage[images.Count];
         for (int index = 0; index < images.Count; index++)
         {
             try
             {
-                planes[index] = ImageDecoder.DecodeToPlanes(images[index].Span, InputSize, _limits);
+                prepared[index] = Prepare(images[index].Span);
             }
             catch (InvalidImageException exception) when (images.Count > 1)
             {
@@ -59,17 +59,29 @@ public sealed class ImageFeaturizer : IDisposable
             }
         }
 
+        return Embed(prepared);
+    }
+
+    public float[] Embed(ReadOnlyMemory<byte> image) => Embed([image])[0];
+
+    /// <summary>Decodes and resizes an encoded image within <see cref="Limits"/>: the step that can refuse an image.</summary>
+    /// <exception cref="InvalidImageException">Not an image, damaged, or larger than the limits.</exception>
+    public PreparedImage Prepare(ReadOnlySpan<byte> encoded) => new(ImageDecoder.DecodeToPlanes(encoded, InputSize, _limits));
+
+    /// <summary>One 512-d vector per prepared image.</summary>
+    public float[][] Embed(IReadOnlyList<PreparedImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+
         // The packaged network has a fixed batch size of 1: one call per image.
         var vectors = new float[images.Count][];
         for (int index = 0; index < images.Count; index++)
         {
-            vectors[index] = Run(planes[index]);
+            vectors[index] = Run(images[index].Planes);
         }
 
         return vectors;
     }
-
-    public float[] Embed(ReadOnlyMemory<byte> image) => Embed([image])[0];
 
     private float[] Run(float[] planes)
     {
@@ -86,4 +98,12 @@ public sealed class ImageFeaturizer : IDisposable
         _network.Dispose();
         _preprocess.Dispose();
     }
+}
+
+/// <summary>A decoded image at the network's input size (R, G, B planes), ready for <see cref="ImageFeaturizer.Embed(IReadOnlyList{PreparedImage})"/>.</summary>
+public sealed class PreparedImage
+{
+    internal PreparedImage(float[] planes) => Planes = planes;
+
+    internal float[] Planes { get; }
 }

@@ -39,11 +39,19 @@ public sealed class TextFeaturizer : IDisposable
     public float[][] Embed(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var vectors = new float[texts.Count][];
-        for (int start = 0; start < texts.Count; start += CallBatchSize)
+        var tokenIds = new IReadOnlyList<int>[texts.Count];
+        for (int index = 0; index < texts.Count; index++)
         {
-            int count = Math.Min(CallBatchSize, texts.Count - start);
-            EmbedCall(texts, start, count, vectors);
+            string text = texts[index] ?? throw new ArgumentException($"text {index} is null", nameof(texts));
+            tokenIds[index] = _tokenizer.EncodeToIds(text, MaxTokens, addSpecialTokens: true, out _, out _);
+        }
+
+        // Calls of texts of similar length: every text of a call is padded to the call's longest one.
+        int[] order = [.. Enumerable.Range(0, texts.Count).OrderBy(index => tokenIds[index].Count)];
+        var vectors = new float[texts.Count][];
+        for (int start = 0; start < order.Length; start += CallBatchSize)
+        {
+            EmbedCall(tokenIds, order.AsSpan(start, Math.Min(CallBatchSize, order.Length - start)), vectors);
         }
 
         return vectors;
@@ -51,14 +59,14 @@ public sealed class TextFeaturizer : IDisposable
 
     public float[] Embed(string text) => Embed([text])[0];
 
-    private void EmbedCall(IReadOnlyList<string> texts, int start, int count, float[][] vectors)
+    private void EmbedCall(IReadOnlyList<int>[] allTokenIds, ReadOnlySpan<int> textIndices, float[][] vectors)
     {
+        int count = textIndices.Length;
         var tokenIds = new IReadOnlyList<int>[count];
         int length = 0;
         for (int index = 0; index < count; index++)
         {
-            string text = texts[start + index] ?? throw new ArgumentException($"text {start + index} is null", nameof(texts));
-            tokenIds[index] = _tokenizer.EncodeToIds(text, MaxTokens, addSpecialTokens: true, out _, out _);
+            tokenIds[index] = allTokenIds[textIndices[index]];
             length = Math.Max(length, tokenIds[index].Count);
         }
 
@@ -103,7 +111,7 @@ public sealed class TextFeaturizer : IDisposable
             }
 
             VectorMath.L2NormalizeInPlace(vector);
-            vectors[start + index] = vector;
+            vectors[textIndices[index]] = vector;
         }
     }
 
