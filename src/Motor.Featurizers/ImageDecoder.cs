@@ -27,7 +27,7 @@ internal static class ImageDecoder
         if (codec is null)
         {
             throw new InvalidImageException(createResult == SKCodecResult.IncompleteInput
-                ? "the image is truncated: its header is incomplete"
+                ? "the data is not an image, or one truncated before the end of its header (JPEG, PNG, WebP, GIF, BMP are read)"
                 : "the data is not an image in a supported format (JPEG, PNG, WebP, GIF, BMP)");
         }
 

@@ -8,10 +8,10 @@ using Motor.Featurizers;
 namespace Motor.Trainer.Featurize;
 
 /// <summary>Progress of <see cref="DatasetFeaturizer.Build"/>: items done per modality.</summary>
-internal sealed record FeaturizeProgress(string Modality, int Done, int Total);
+public sealed record FeaturizeProgress(string Modality, int Done, int Total);
 
 /// <summary>What <see cref="DatasetFeaturizer.Build"/> wrote and how long each modality took.</summary>
-internal sealed record FeaturizeReport(int Items, int Texts, double TextSeconds, int Posters, double ImageSeconds, IReadOnlyList<int> ItemsWithoutPoster, IReadOnlyDictionary<string, int> TextSources);
+public sealed record FeaturizeReport(int Items, int Texts, double TextSeconds, int Posters, double ImageSeconds, IReadOnlyList<int> ItemsWithoutPoster, IReadOnlyDictionary<string, int> TextSources);
 
 /// <summary>
 /// ml100k_mm raw content -> a dataset folder the trainer reads (PROTOCOL.md): <c>ml100k.inter</c> (mmrec/ml100k.inter as
@@ -19,7 +19,7 @@ internal sealed record FeaturizeReport(int Items, int Texts, double TextSeconds,
 /// naming both featurizers. Items without a poster get a zero row and are listed in the image modality's "missingItems",
 /// which the dataset loader replaces by the mean of the other posters' features (METHOD.md section 1).
 /// </summary>
-internal static class DatasetFeaturizer
+public static class DatasetFeaturizer
 {
     public const string DatasetName = "ml100k";
 
@@ -42,51 +42,15 @@ internal static class DatasetFeaturizer
 
         IReadOnlyList<MovieContent> movies = MovieLensContent.Read(sourceDirectory);
         Directory.CreateDirectory(outDirectory);
-
         using var text = new TextFeaturizer(options);
-        var textClock = Stopwatch.StartNew();
-        float[] textFeatures = new float[movies.Count * TextFeaturizer.Dimension];
-        for (int start = 0; start < movies.Count; start += TextBatchSize)
-        {
-            int count = Math.Min(TextBatchSize, movies.Count - start);
-            float[][] vectors = text.Embed([.. movies.Skip(start).Take(count).Select(movie => movie.Text)]);
-            for (int index = 0; index < count; index++)
-            {
-                vectors[index].CopyTo(textFeatures, (long)(movies[start + index].ItemId) * TextFeaturizer.Dimension);
-            }
-
-            progress?.Report(new FeaturizeProgress("text", start + count, movies.Count));
-        }
-
-        textClock.Stop();
-
         using var image = new ImageFeaturizer(options);
-        var imageClock = Stopwatch.StartNew();
-        float[] imageFeatures = new float[movies.Count * ImageFeaturizer.Dimension];
-        List<MovieContent> withPoster = [.. movies.Where(movie => movie.PosterPath is not null)];
-        for (int index = 0; index < withPoster.Count; index++)
-        {
-            MovieContent movie = withPoster[index];
-            float[] vector;
-            try
-            {
-                vector = image.Embed(File.ReadAllBytes(movie.PosterPath!));
-            }
-            catch (InvalidImageException exception)
-            {
-                throw new DatasetFormatException(movie.PosterPath!, exception.Message);
-            }
 
-            vector.CopyTo(imageFeatures, (long)movie.ItemId * ImageFeaturizer.Dimension);
-            progress?.Report(new FeaturizeProgress("image", index + 1, withPoster.Count));
-        }
-
-        imageClock.Stop();
-
-        int[] withoutPoster = [.. movies.Where(movie => movie.PosterPath is null).Select(movie => movie.ItemId)];
+        // MovieLensContent reads u.item in order, so row i is item i (movie_id i + 1), as in the .inter file.
+        ContentFeatures features = Compute(movies, text, image, progress);
+        int[] withoutPoster = features.WithoutPoster;
         File.Copy(interactions, Path.Combine(outDirectory, DatasetName + ".inter"), overwrite: true);
-        NpyFile.Write(Path.Combine(outDirectory, "text_feat.npy"), textFeatures, movies.Count, TextFeaturizer.Dimension);
-        NpyFile.Write(Path.Combine(outDirectory, "image_feat.npy"), imageFeatures, movies.Count, ImageFeaturizer.Dimension);
+        NpyFile.Write(Path.Combine(outDirectory, "text_feat.npy"), features.Text, movies.Count, TextFeaturizer.Dimension);
+        NpyFile.Write(Path.Combine(outDirectory, "image_feat.npy"), features.Image, movies.Count, ImageFeaturizer.Dimension);
         Dictionary<string, int> sources = movies.GroupBy(movie => movie.TextSource).ToDictionary(group => group.Key, group => group.Count());
         var descriptor = new
         {
@@ -109,7 +73,53 @@ internal static class DatasetFeaturizer
 
         // The folder must load as the trainer will load it.
         DatasetLoader.Load(outDirectory);
-        return new FeaturizeReport(movies.Count, movies.Count, textClock.Elapsed.TotalSeconds, withPoster.Count, imageClock.Elapsed.TotalSeconds, withoutPoster, sources);
+        return new FeaturizeReport(movies.Count, movies.Count, features.TextTime.TotalSeconds, movies.Count - withoutPoster.Length, features.ImageTime.TotalSeconds, withoutPoster, sources);
+    }
+
+    /// <summary>Row i of each array is movies[i] (rows of movies without a poster are zero, listed in WithoutPoster as row indices).</summary>
+    public sealed record ContentFeatures(float[] Text, float[] Image, int[] WithoutPoster, TimeSpan TextTime, TimeSpan ImageTime);
+
+    /// <summary>Text and poster features of <paramref name="movies"/>, in list order.</summary>
+    public static ContentFeatures Compute(IReadOnlyList<MovieContent> movies, TextFeaturizer text, ImageFeaturizer image, IProgress<FeaturizeProgress>? progress = null)
+    {
+        var textClock = Stopwatch.StartNew();
+        float[] textFeatures = new float[movies.Count * TextFeaturizer.Dimension];
+        for (int start = 0; start < movies.Count; start += TextBatchSize)
+        {
+            int count = Math.Min(TextBatchSize, movies.Count - start);
+            float[][] vectors = text.Embed([.. movies.Skip(start).Take(count).Select(movie => movie.Text)]);
+            for (int index = 0; index < count; index++)
+            {
+                vectors[index].CopyTo(textFeatures, (long)(start + index) * TextFeaturizer.Dimension);
+            }
+
+            progress?.Report(new FeaturizeProgress("text", start + count, movies.Count));
+        }
+
+        textClock.Stop();
+        var imageClock = Stopwatch.StartNew();
+        float[] imageFeatures = new float[movies.Count * ImageFeaturizer.Dimension];
+        int[] withPoster = [.. Enumerable.Range(0, movies.Count).Where(row => movies[row].PosterPath is not null)];
+        for (int done = 0; done < withPoster.Length; done++)
+        {
+            MovieContent movie = movies[withPoster[done]];
+            float[] vector;
+            try
+            {
+                vector = image.Embed(File.ReadAllBytes(movie.PosterPath!));
+            }
+            catch (InvalidImageException exception)
+            {
+                throw new DatasetFormatException(movie.PosterPath!, exception.Message);
+            }
+
+            vector.CopyTo(imageFeatures, (long)withPoster[done] * ImageFeaturizer.Dimension);
+            progress?.Report(new FeaturizeProgress("image", done + 1, withPoster.Length));
+        }
+
+        imageClock.Stop();
+        int[] withoutPoster = [.. Enumerable.Range(0, movies.Count).Where(row => movies[row].PosterPath is null)];
+        return new ContentFeatures(textFeatures, imageFeatures, withoutPoster, textClock.Elapsed, imageClock.Elapsed);
     }
 
     public static FeaturizerReference Reference(FeaturizerInfo info) => new(info.Modality, info.Name, info.Version, info.Dimension, info.ModelSha256);

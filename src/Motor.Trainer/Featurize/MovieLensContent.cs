@@ -5,14 +5,14 @@ using Motor.Core.Datasets;
 namespace Motor.Trainer.Featurize;
 
 /// <summary>One movie's raw content: <c>ItemId = movie_id - 1</c> as in mmrec/ml100k.inter.</summary>
-internal sealed record MovieContent(int ItemId, string Title, string Text, string TextSource, string? PosterPath);
+public sealed record MovieContent(int ItemId, string Title, string Text, string TextSource, string? PosterPath);
 
 /// <summary>
 /// Reads the raw content of ../shared/data/ml100k_mm (its SOURCE.md): titles from ml-100k/u.item (Latin-1), plots from
 /// items_tmdb.csv's overview (the first row per movie_id; the file repeats 64 ids), else mmrec/items_imdb.csv's Summary,
 /// else the title alone; posters/&lt;movie_id&gt;.jpg where present.
 /// </summary>
-internal static class MovieLensContent
+public static class MovieLensContent
 {
     public const string InteractionFile = "mmrec/ml100k.inter";
 
