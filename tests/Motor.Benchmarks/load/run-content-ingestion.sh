@@ -29,5 +29,12 @@ PID=$!
 trap 'kill "$PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1200); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "cpu: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}') x $(nproc); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU time of the service (user + system, clock ticks): on a shared machine wall times include waiting for a core,
+# CPU seconds per item do not (much).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+before=$(cpu_ticks)
 dotnet "$OUT/bench/Motor.Benchmarks.dll" content-ingestion --url "http://127.0.0.1:$PORT" --api-key "$KEY" --requests "$REQUESTS"
+after=$(cpu_ticks)
+items=$((10 + REQUESTS + 250))
+echo "service CPU: $(( (after - before) * 1000 / $(getconf CLK_TCK) )) ms for $items items, $(( (after - before) * 1000 / $(getconf CLK_TCK) / items )) ms per item"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
