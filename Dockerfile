@@ -23,6 +23,7 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Motor.Core/Motor.Core.csproj src/Motor.Core/
 COPY src/Motor.Inference/Motor.Inference.csproj src/Motor.Inference/
+COPY src/Motor.Featurizers/Motor.Featurizers.csproj src/Motor.Featurizers/
 COPY src/Motor.Api/Motor.Api.csproj src/Motor.Api/
 COPY src/Motor.Trainer/Motor.Trainer.csproj src/Motor.Trainer/
 RUN dotnet restore src/Motor.Api -r linux-x64 -p:MotorGpu=${MOTOR_GPU}
@@ -32,6 +33,7 @@ FROM restore AS publish-api
 ARG MOTOR_GPU=false
 COPY src/Motor.Core/ src/Motor.Core/
 COPY src/Motor.Inference/ src/Motor.Inference/
+COPY src/Motor.Featurizers/ src/Motor.Featurizers/
 COPY src/Motor.Api/ src/Motor.Api/
 RUN dotnet publish src/Motor.Api -c Release -r linux-x64 --self-contained false --no-restore -p:MotorGpu=${MOTOR_GPU} -o /app \
     && mkdir -p /empty
@@ -42,6 +44,7 @@ ARG MOTOR_GPU=false
 RUN dotnet restore src/Motor.Trainer -r linux-x64 -p:MotorGpu=${MOTOR_GPU}
 COPY src/Motor.Core/ src/Motor.Core/
 COPY src/Motor.Inference/ src/Motor.Inference/
+COPY src/Motor.Featurizers/ src/Motor.Featurizers/
 COPY src/Motor.Trainer/ src/Motor.Trainer/
 RUN dotnet publish src/Motor.Trainer -c Release -r linux-x64 --self-contained false --no-restore -p:MotorGpu=${MOTOR_GPU} -o /app \
     && mkdir -p /empty

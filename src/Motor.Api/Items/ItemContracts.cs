@@ -1,6 +1,9 @@
 namespace Motor.Api.Items;
 
-/// <summary>One item to ingest: external ID and one raw feature vector per modality of the served bundle.</summary>
+/// <summary>
+/// One item to ingest: external ID and either one raw feature vector per modality of the served bundle, or the item's raw
+/// content (text, image) when the bundle's manifest names the featurizers its features were computed with.
+/// </summary>
 public sealed record ItemIngestionRequest
 {
     /// <summary>External item ID (optional on PUT /v1/items/{itemId}, where it must match the route).</summary>
@@ -8,6 +11,14 @@ public sealed record ItemIngestionRequest
 
     /// <summary>Modality name -> raw feature vector (as in the dataset's *_feat.npy rows; the service preprocesses).</summary>
     public Dictionary<string, float[]>? Features { get; init; }
+
+    /// <summary>The item's text (e.g. title and description), for a bundle with a text featurizer.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The item's image (JPEG, PNG, WebP, GIF or BMP) in base64, for a bundle with an image featurizer.</summary>
+    public string? Image { get; init; }
+
+    internal bool HasContent => Text is not null || Image is not null;
 }
 
 public sealed record ItemBatchIngestionRequest

@@ -12,7 +12,7 @@ namespace Motor.Api.Items;
 /// bundle's codebooks and encode with the ONNX item encoder, write to the store (durable, all-or-nothing), and the
 /// store's in-process copy puts the items into the served index before the response is sent.
 /// </summary>
-public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics metrics)
+public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics metrics, ContentFeaturizers featurizers)
 {
     public sealed record Outcome(ServingModel Model, IReadOnlyList<ItemResponse> Items);
 
@@ -30,9 +30,19 @@ public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics m
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var contents = new ContentFeaturizers.CheckedContent?[requests.Count];
         for (int index = 0; index < requests.Count; index++)
         {
-            Validate(requests[index], fieldPrefixes[index], model, errors);
+            ValidateId(requests[index], fieldPrefixes[index], errors);
+            if (requests[index].HasContent)
+            {
+                contents[index] = ValidateContent(requests[index], fieldPrefixes[index], model, errors);
+            }
+            else
+            {
+                ValidateFeatures(requests[index], fieldPrefixes[index], model, errors);
+            }
+
             if (requests[index].ItemId is { } id && !firstIndex.TryAdd(id, index))
             {
                 errors[$"{fieldPrefixes[index]}itemId"] = [$"'{id}' is also at {fieldPrefixes[firstIndex[id]]}itemId: one entry per item"];
@@ -55,6 +65,7 @@ public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics m
         }
 
         IReadOnlyList<BundleModality> modalities = model.Manifest.Modalities;
+        requests = WithContentFeatures(requests, contents, modalities);
         List<IReadOnlyList<float[]>> features = [.. requests.Select(request => (IReadOnlyList<float[]>)[.. modalities.Select(modality => request.Features![modality.Name])])];
         EncodedItems encoded = model.Encode(features);
         DateTimeOffset now = DateTimeOffset.UtcNow;
@@ -131,7 +142,26 @@ public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics m
         };
     }
 
-    private static void Validate(ItemIngestionRequest request, string prefix, ServingModel model, Dictionary<string, string[]> errors)
+    /// <summary>Requests with raw content get the features their content maps to (one featurizer call per modality).</summary>
+    private IReadOnlyList<ItemIngestionRequest> WithContentFeatures(IReadOnlyList<ItemIngestionRequest> requests, ContentFeaturizers.CheckedContent?[] contents, IReadOnlyList<BundleModality> modalities)
+    {
+        int[] withContent = [.. Enumerable.Range(0, requests.Count).Where(index => contents[index] is not null)];
+        if (withContent.Length == 0)
+        {
+            return requests;
+        }
+
+        List<Dictionary<string, float[]>> computed = featurizers.Featurize([.. withContent.Select(index => contents[index]!)], modalities);
+        ItemIngestionRequest[] result = [.. requests];
+        for (int position = 0; position < withContent.Length; position++)
+        {
+            result[withContent[position]] = requests[withContent[position]] with { Features = computed[position] };
+        }
+
+        return result;
+    }
+
+    private static void ValidateId(ItemIngestionRequest request, string prefix, Dictionary<string, string[]> errors)
     {
         string? id = request.ItemId;
         if (string.IsNullOrWhiteSpace(id))
@@ -142,12 +172,41 @@ public sealed class ItemIngestion(ModelHost host, IItemStore store, ApiMetrics m
         {
             errors[$"{prefix}itemId"] = [problem];
         }
+    }
 
+    /// <summary>
+    /// Raw content instead of vectors: only for bundles whose every modality names its featurizer; anything else is told
+    /// which inputs the served model accepts.
+    /// </summary>
+    private ContentFeaturizers.CheckedContent? ValidateContent(ItemIngestionRequest request, string prefix, ServingModel model, Dictionary<string, string[]> errors)
+    {
+        IReadOnlyList<BundleModality> modalities = model.Manifest.Modalities;
+        string field = request.Text is not null ? $"{prefix}text" : $"{prefix}image";
+        if (request.Features is not null)
+        {
+            errors[field] = ["send either 'features' or raw content ('text', 'image'), not both"];
+            return null;
+        }
+
+        if (!ContentFeaturizers.AcceptsContent(modalities))
+        {
+            string expected = string.Join(", ", modalities.Select(modality => $"{modality.Name} ({modality.Dimension} values)"));
+            errors[field] = [$"model {model.Version} was trained on features that it cannot compute from raw content, so it does not accept 'text' or 'image': send 'features' with one vector per modality: {expected}"];
+            return null;
+        }
+
+        return featurizers.Check(request, prefix, modalities, model.Version, errors);
+    }
+
+    private static void ValidateFeatures(ItemIngestionRequest request, string prefix, ServingModel model, Dictionary<string, string[]> errors)
+    {
         IReadOnlyList<BundleModality> modalities = model.Manifest.Modalities;
         string expected = string.Join(", ", modalities.Select(modality => $"{modality.Name} ({modality.Dimension} values)"));
         if (request.Features is null)
         {
-            errors[$"{prefix}features"] = [$"is required: one vector per modality of model {model.Version}: {expected}"];
+            errors[$"{prefix}features"] = [ContentFeaturizers.AcceptsContent(modalities)
+                ? $"is required: one vector per modality of model {model.Version}: {expected}; or the raw content {ContentFeaturizers.AcceptedInputs(modalities)}"
+                : $"is required: one vector per modality of model {model.Version}: {expected}"];
             return;
         }
 

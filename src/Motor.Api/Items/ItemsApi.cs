@@ -27,7 +27,7 @@ public static class ItemsApi
         writes.MapPost(string.Empty, PostItem)
             .WithName("IngestItem")
             .WithSummary("Ingest a new (cold-start) item")
-            .WithDescription("External item ID and one raw feature vector per modality of the served bundle. The service preprocesses, tokenizes with the bundle's codebooks and encodes with the ONNX item encoder; once acknowledged (durable in the store) the item is returned by recommendations and similar items on every replica. Idempotent: the same body again answers 200 with the same item; different features for an existing ID answer 409 (use PUT to replace). Needs X-Api-Key.")
+            .WithDescription("External item ID and one raw feature vector per modality of the served bundle, or, when the bundle's manifest names featurizers, the item's raw content instead: `text` and `image` (base64 JPEG, PNG, WebP, GIF or BMP), featurized in process with the models the bundle was trained with. The service preprocesses, tokenizes with the bundle's codebooks and encodes with the ONNX item encoder; once acknowledged (durable in the store) the item is returned by recommendations and similar items on every replica. Idempotent: the same body again answers 200 with the same item; different features for an existing ID answer 409 (use PUT to replace). A bundle without featurizers answers raw content with a 400 that lists the vectors it accepts; images that are not decodable, truncated or too large (bytes or header dimensions) are a 400. Needs X-Api-Key.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Motor.Core.Features;
 
 namespace Motor.Core.Bundles;
 
@@ -61,7 +62,16 @@ public sealed record BundleManifest
 
 public sealed record BundleDataset(string Name, string ContentHash, int Users, int Items);
 
-public sealed record BundleModality(string Name, int Dimension, bool L2Normalize, bool MeanCenter);
+public sealed record BundleModality(string Name, int Dimension, bool L2Normalize, bool MeanCenter)
+{
+    /// <summary>
+    /// The model that computes this modality from raw content (from the dataset's dataset.json); absent in bundles trained
+    /// on features of unknown origin, which then accept feature vectors only. Omitted when null, so that older manifests
+    /// and bundles without featurizers keep their bytes.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FeaturizerReference? Featurizer { get; init; }
+}
 
 /// <summary>Row preprocessing of the encoder's feature input (VBPR: L2-normalised rows, no centring).</summary>
 public sealed record BundleEncoderFeatures(bool L2Normalize);

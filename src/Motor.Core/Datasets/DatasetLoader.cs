@@ -15,8 +15,10 @@ public sealed record DatasetLoadOptions
 /// <summary>Loads a dataset folder: <c>&lt;name&gt;.inter</c> and the modalities (<c>dataset.json</c> or <c>*_feat.npy</c>).</summary>
 /// <remarks>
 /// <c>dataset.json</c> (optional): <c>{"name": "tiktok", "interactions": "tiktok.inter", "modalities": [{"name": "image",
-/// "file": "image_feat.npy", "missingItems": [3, 17]}]}</c>. Every field is optional; without "interactions" the folder must
+/// "file": "image_feat.npy", "missingItems": [3, 17], "featurizer": {"input": "image", "name": "resnet18", "version": "...",
+/// "dimension": 512, "modelSha256": "..."}}]}</c>. Every field is optional; without "interactions" the folder must
 /// hold exactly one <c>*.inter</c>; without "modalities" every <c>*_feat.npy</c> is a modality named by its prefix, sorted by name.
+/// "featurizer" names the model that computed the modality from raw content (motor-trainer featurize writes it).
 /// </remarks>
 public static class DatasetLoader
 {
@@ -163,7 +165,13 @@ public static class DatasetLoader
                         missing = missingArray.EnumerateArray().Select(element => element.GetInt32()).Distinct().Order().ToArray();
                     }
 
-                    modalities.Add(new ModalitySource(modalityName, Path.Combine(directory, file), missing, path));
+                    FeaturizerReference? featurizer = null;
+                    if (modality.TryGetProperty("featurizer", out JsonElement featurizerElement) && featurizerElement.ValueKind != JsonValueKind.Null)
+                    {
+                        featurizer = ReadFeaturizer(featurizerElement, $"{field}.featurizer", path);
+                    }
+
+                    modalities.Add(new ModalitySource(modalityName, Path.Combine(directory, file), missing, path, featurizer));
                     index++;
                 }
             }
@@ -174,6 +182,27 @@ public static class DatasetLoader
         {
             throw new DatasetFormatException(path, $"invalid JSON: {exception.Message}", exception.LineNumber + 1);
         }
+    }
+
+    private static FeaturizerReference ReadFeaturizer(JsonElement element, string field, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new DatasetFormatException(path, $"'{field}' must be an object with \"input\", \"name\", \"version\", \"dimension\" and \"modelSha256\"");
+        }
+
+        string Required(string property) => OptionalString(element, property, path)
+            ?? throw new DatasetFormatException(path, $"'{field}.{property}' is missing");
+        string input = Required("input");
+        string name = Required("name");
+        string version = Required("version");
+        string sha256 = Required("modelSha256");
+        if (!element.TryGetProperty("dimension", out JsonElement dimensionElement) || !dimensionElement.TryGetInt32(out int dimension) || dimension <= 0)
+        {
+            throw new DatasetFormatException(path, $"'{field}.dimension' must be a positive integer");
+        }
+
+        return new FeaturizerReference(input, name, version, dimension, sha256);
     }
 
     private static string? OptionalString(JsonElement element, string property, string path)
@@ -234,7 +263,7 @@ public static class DatasetLoader
         string[] files = Directory.GetFiles(directory, "*" + FeatureSuffix);
         Array.Sort(files, StringComparer.Ordinal);
         return files
-            .Select(file => new ModalitySource(Path.GetFileName(file)[..^FeatureSuffix.Length], file, [], null))
+            .Select(file => new ModalitySource(Path.GetFileName(file)[..^FeatureSuffix.Length], file, [], null, null))
             .Where(source => source.Name.Length > 0)
             .ToList();
     }
@@ -454,12 +483,17 @@ public static class DatasetLoader
             }
         }
 
-        return new ModalityFeatures(source.Name, source.FilePath, array) { ImputedItems = source.MissingItems };
+        if (source.Featurizer is not null && source.Featurizer.Dimension != dimension)
+        {
+            throw new DatasetFormatException(source.FilePath, $"modality '{source.Name}' has {dimension} columns, its featurizer '{source.Featurizer.Name}' makes {source.Featurizer.Dimension}");
+        }
+
+        return new ModalityFeatures(source.Name, source.FilePath, array) { ImputedItems = source.MissingItems, Featurizer = source.Featurizer };
     }
 
     private sealed record Descriptor(string? FilePath, string? Name, string? Interactions, List<ModalitySource>? Modalities);
 
-    private sealed record ModalitySource(string Name, string FilePath, int[] MissingItems, string? DescriptorPath);
+    private sealed record ModalitySource(string Name, string FilePath, int[] MissingItems, string? DescriptorPath, FeaturizerReference? Featurizer);
 
     private sealed record Interactions(InteractionSplit[] Splits, int MaxUser, int MaxItem);
 }

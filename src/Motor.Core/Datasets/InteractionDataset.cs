@@ -29,6 +29,9 @@ public sealed class ModalityFeatures(string name, string filePath, NpyArray arra
 
     /// <summary>Items the dataset declares as missing this modality; their rows hold the mean of the other rows.</summary>
     public IReadOnlyList<int> ImputedItems { get; init; } = [];
+
+    /// <summary>The model that computed these features from raw content (dataset.json), or null when unknown.</summary>
+    public FeaturizerReference? Featurizer { get; init; }
 }
 
 /// <summary>A dataset folder in the format of PROTOCOL.md, loaded and validated.</summary>

@@ -56,6 +56,7 @@ public static class TrainerApp
     private static void RegisterCommands(IConfigurator config)
     {
         config.AddCommand<DatasetCommand>("dataset").WithDescription("Validate a dataset folder and print its statistics");
+        config.AddCommand<FeaturizeCommand>("featurize").WithDescription("Compute text (all-MiniLM-L6-v2) and poster (ResNet18) features of ml100k_mm in process and write a dataset folder");
         config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Fit PQ codebooks per modality and write every item's tokens");
         config.AddCommand<TrainCommand>("train").WithDescription("Train one backbone with ID or MOTOR items and evaluate it");
         config.AddCommand<ExperimentCommand>("experiment").WithDescription("Train a grid of backbones x item representations (or the ablation) and write results.md");

@@ -212,10 +212,14 @@ public static class BundleExporter
         if (tokenizer is null)
         {
             // ID bundles: informational (VBPR's features are L2-normalised, never centred).
-            return [.. dataset.Modalities.Select(modality => new BundleModality(modality.Name, modality.Dimension, true, false))];
+            return [.. dataset.Modalities.Select(modality => new BundleModality(modality.Name, modality.Dimension, true, false) { Featurizer = modality.Featurizer })];
         }
 
-        return [.. tokenizer.Codebooks.Select(codebook => new BundleModality(codebook.Modality, codebook.Dimension, tokenizer.Options.Preprocessing.L2Normalize, tokenizer.Options.Preprocessing.MeanCenter))];
+        // The dataset's featurizers travel with the bundle, so that the service can compute features from raw content.
+        return [.. tokenizer.Codebooks.Select(codebook => new BundleModality(codebook.Modality, codebook.Dimension, tokenizer.Options.Preprocessing.L2Normalize, tokenizer.Options.Preprocessing.MeanCenter)
+        {
+            Featurizer = dataset.Modalities.FirstOrDefault(modality => modality.Name == codebook.Modality)?.Featurizer,
+        })];
     }
 
     private static float[] Rows(float[] values, int width, int[] rows)

