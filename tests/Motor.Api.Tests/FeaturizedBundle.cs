@@ -55,18 +55,8 @@ internal static class FeaturizedBundle
         }
 
         var random = new Random(13);
-        NpyFile.Write(Path.Combine(dataset, "text_feat.npy"), RandomRows(random, items, text.Dimension), items, text.Dimension);
-        NpyFile.Write(Path.Combine(dataset, "image_feat.npy"), RandomRows(random, items, image.Dimension), items, image.Dimension);
-        var descriptor = new
-        {
-            name = "featurized",
-            modalities = new object[]
-            {
-                new { name = "text", file = "text_feat.npy", featurizer = DatasetFeaturizer.Reference(text) },
-                new { name = "image", file = "image_feat.npy", featurizer = DatasetFeaturizer.Reference(image) },
-            },
-        };
-        File.WriteAllBytes(Path.Combine(dataset, DatasetLoader.DescriptorFileName), JsonSerializer.SerializeToUtf8Bytes(descriptor, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        var features = new DatasetFeaturizer.ContentFeatures(RandomRows(random, items, text.Dimension), RandomRows(random, items, image.Dimension), [], TimeSpan.Zero, TimeSpan.Zero);
+        DatasetFeaturizer.WriteFeatureFiles(dataset, features, items, text, image, name: "featurized");
 
         InteractionDataset loaded = DatasetLoader.Load(dataset);
         var config = new RunConfig

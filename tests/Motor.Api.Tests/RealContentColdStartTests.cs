@@ -64,17 +64,7 @@ public sealed class RealContentColdStartTests(ApiEnvironment environment, ITestO
         using var image = new ImageFeaturizer();
         MovieContent[] catalogMovies = [.. catalog.Select(item => all[item])];
         DatasetFeaturizer.ContentFeatures features = DatasetFeaturizer.Compute(catalogMovies, text, image);
-        NpyFile.Write(Path.Combine(dataset, "text_feat.npy"), features.Text, catalog.Length, TextFeaturizer.Dimension);
-        NpyFile.Write(Path.Combine(dataset, "image_feat.npy"), features.Image, catalog.Length, ImageFeaturizer.Dimension);
-        var descriptor = new
-        {
-            modalities = new object[]
-            {
-                new { name = "text", file = "text_feat.npy", featurizer = DatasetFeaturizer.Reference(text.Info) },
-                new { name = "image", file = "image_feat.npy", missingItems = features.WithoutPoster, featurizer = DatasetFeaturizer.Reference(image.Info) },
-            },
-        };
-        await File.WriteAllBytesAsync(Path.Combine(dataset, DatasetLoader.DescriptorFileName), JsonSerializer.SerializeToUtf8Bytes(descriptor, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        DatasetFeaturizer.WriteFeatureFiles(dataset, features, catalog.Length, text.Info, image.Info);
         output.WriteLine($"featurized {catalog.Length} movies: text {features.TextTime.TotalSeconds:F1} s, posters {features.ImageTime.TotalSeconds:F1} s");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -49,31 +49,41 @@ public static class DatasetFeaturizer
         ContentFeatures features = Compute(movies, text, image, progress);
         int[] withoutPoster = features.WithoutPoster;
         File.Copy(interactions, Path.Combine(outDirectory, DatasetName + ".inter"), overwrite: true);
-        NpyFile.Write(Path.Combine(outDirectory, "text_feat.npy"), features.Text, movies.Count, TextFeaturizer.Dimension);
-        NpyFile.Write(Path.Combine(outDirectory, "image_feat.npy"), features.Image, movies.Count, ImageFeaturizer.Dimension);
         Dictionary<string, int> sources = movies.GroupBy(movie => movie.TextSource).ToDictionary(group => group.Key, group => group.Count());
-        var descriptor = new
+        WriteFeatureFiles(outDirectory, features, movies.Count, text.Info, image.Info, DatasetName, DatasetName + ".inter", new
         {
-            name = DatasetName,
-            interactions = DatasetName + ".inter",
-            modalities = new object[]
-            {
-                new { name = "text", file = "text_feat.npy", featurizer = Reference(text.Info) },
-                new { name = "image", file = "image_feat.npy", missingItems = withoutPoster, featurizer = Reference(image.Info) },
-            },
-            content = new
-            {
-                source = "ml100k_mm (MovieLens-100K, TMDB/IMDb plots, TMDB posters): research use only, do not redistribute",
-                text = "title + '. ' + plot: items_tmdb.csv overview (first row per movie_id), else mmrec/items_imdb.csv Summary, else the title alone",
-                textSources = sources,
-                image = "posters/<movie_id>.jpg; items without a poster are listed in missingItems (zero rows, replaced by the mean on loading)",
-            },
-        };
-        File.WriteAllBytes(Path.Combine(outDirectory, DatasetLoader.DescriptorFileName), JsonSerializer.SerializeToUtf8Bytes(descriptor, s_json));
+            source = "ml100k_mm (MovieLens-100K, TMDB/IMDb plots, TMDB posters): research use only, do not redistribute",
+            text = "title + '. ' + plot: items_tmdb.csv overview (first row per movie_id), else mmrec/items_imdb.csv Summary, else the title alone",
+            textSources = sources,
+            image = "posters/<movie_id>.jpg; items without a poster are listed in missingItems (zero rows, replaced by the mean on loading)",
+        });
 
         // The folder must load as the trainer will load it.
         DatasetLoader.Load(outDirectory);
         return new FeaturizeReport(movies.Count, movies.Count, features.TextTime.TotalSeconds, movies.Count - withoutPoster.Length, features.ImageTime.TotalSeconds, withoutPoster, sources);
+    }
+
+    /// <summary>
+    /// The feature half of a dataset folder: text_feat.npy, image_feat.npy and dataset.json naming both featurizers and
+    /// the items without a poster; the folder's .inter file is the caller's. Null <paramref name="name"/> or
+    /// <paramref name="interactions"/> are left out (the loader then takes the folder's single .inter file).
+    /// </summary>
+    public static void WriteFeatureFiles(string directory, ContentFeatures features, int itemCount, FeaturizerInfo text, FeaturizerInfo image, string? name = null, string? interactions = null, object? content = null)
+    {
+        NpyFile.Write(Path.Combine(directory, "text_feat.npy"), features.Text, itemCount, text.Dimension);
+        NpyFile.Write(Path.Combine(directory, "image_feat.npy"), features.Image, itemCount, image.Dimension);
+        var descriptor = new
+        {
+            name,
+            interactions,
+            modalities = new object[]
+            {
+                new { name = "text", file = "text_feat.npy", featurizer = Reference(text) },
+                new { name = "image", file = "image_feat.npy", missingItems = features.WithoutPoster, featurizer = Reference(image) },
+            },
+            content,
+        };
+        File.WriteAllBytes(Path.Combine(directory, DatasetLoader.DescriptorFileName), JsonSerializer.SerializeToUtf8Bytes(descriptor, s_json));
     }
 
     /// <summary>Row i of each array is movies[i] (rows of movies without a poster are zero, listed in WithoutPoster as row indices).</summary>
